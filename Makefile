@@ -1,0 +1,41 @@
+# Two commands on a fresh machine with python3 and make: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DB     ?= demo.db
+
+.PHONY: demo test check bench clean
+
+# The stamp files record what was installed, so a second run skips pip.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/qualcode --db $(DB) demo
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+check: $(VENV)/.installed-dev
+	$(BIN)/ruff check qualcode tests
+	$(BIN)/ruff format --check qualcode tests
+	$(BIN)/mypy qualcode
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m pytest tests/bench -q -p no:cacheprovider -o addopts=""
+
+clean:
+	rm -rf $(VENV) $(DB) $(DB)-wal $(DB)-shm

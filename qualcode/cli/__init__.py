@@ -1,0 +1,37 @@
+"""The ``qualcode`` command line: a thin shell over the library.
+
+Commands live in one module per area and import their heavy dependencies inside the command, so
+that ``qualcode status`` starts without loading Textual or the exporters.
+"""
+
+from __future__ import annotations
+
+import click
+
+from qualcode import __version__
+from qualcode.cli.common import QualcodeGroup
+
+
+@click.group(cls=QualcodeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    envvar="QUALCODE_DB",
+    default="qualcode.db",
+    show_default=True,
+    metavar="PATH|URL",
+    help="The project: a SQLite file, or a postgresql:// URL (env QUALCODE_DB).",
+)
+@click.version_option(__version__, prog_name="qualcode")
+def main(db: str) -> None:
+    """qualcode: code interview transcripts, build Miles-Huberman displays, triangulate."""
+
+
+def _register() -> None:
+    from qualcode.cli import app, codebook, codings, importing, project
+
+    for module in (project, importing, codebook, codings, app):
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()

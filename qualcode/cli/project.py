@@ -1,0 +1,87 @@
+"""``init``, ``status`` and ``demo``."""
+
+from __future__ import annotations
+
+import click
+
+from qualcode.cli.common import db_location, emit, format_option, open_project, render_table
+from qualcode.core.errors import QualcodeError
+
+
+@click.command()
+@click.option("--name", help="A name for the project (shown in the app).")
+@click.pass_context
+def init(ctx: click.Context, name: str | None) -> None:
+    """Create an empty project in --db (default ./qualcode.db)."""
+    from pathlib import Path
+
+    from qualcode.storage.db import is_url
+    from qualcode.storage.project import set_setting
+
+    location = db_location(ctx)
+    if not is_url(location) and Path(location).exists() and Path(location).stat().st_size:
+        raise QualcodeError(f"{location}: a file is already there; not overwriting it")
+    with open_project(ctx, create=True) as project:
+        with project.write() as s:
+            set_setting(s, "project_name", name or Path(location).stem)
+    click.echo(f"created project {location}")
+
+
+@click.command()
+@format_option()
+@click.pass_context
+def status(ctx: click.Context, fmt: str) -> None:
+    """Counts of informants, sources, segments, codes and codings."""
+    from qualcode.analysis.status import project_counts
+
+    with open_project(ctx) as project, project.read() as s:
+        counts = project_counts(s)
+    if fmt == "json":
+        emit([], "json", json_value=counts)
+    else:
+        emit([{"what": k, "count": v} for k, v in counts.items()], fmt, ["what", "count"])
+
+
+@click.command()
+@click.option("--no-app", is_flag=True, help="Build the demo and print a summary; do not open the app.")
+@click.option("--coder", default="resa", show_default=True, help="The coder the app opens as.")
+@click.pass_context
+def demo(ctx: click.Context, no_app: bool, coder: str) -> None:
+    """Build the demo project (the Sampang MSME study) into --db and open the app on it.
+
+    Refuses to overwrite a project that is not a demo. Without a terminal (or with --no-app) it
+    prints the project status and the informant x code count matrix instead of opening the app.
+    """
+    import sys
+
+    from qualcode.demo import build_demo
+
+    location = db_location(ctx)
+    report = build_demo(location, echo=lambda m: click.echo(m, err=True))
+    click.echo(report, err=True)
+    if no_app or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print_summary(ctx)
+        return
+    from qualcode.tui.app import run_app
+
+    run_app(location, coder=coder)
+
+
+def print_summary(ctx: click.Context) -> None:
+    from qualcode.analysis.matrix import count_matrix
+    from qualcode.analysis.status import project_counts
+
+    with open_project(ctx) as project, project.read() as s:
+        counts = project_counts(s)
+        matrix = count_matrix(s, depth=1)
+    click.echo(render_table(["what", "count"], list(counts.items())))
+    click.echo("")
+    click.echo("Coded segments per informant and indicator (-- = no source for that informant):")
+    rows = [
+        [r, *("--" if matrix.cell(r, c) is None else matrix.cell(r, c) for c in matrix.columns)]
+        for r in matrix.rows
+    ]
+    click.echo(render_table(["informant", *matrix.columns], rows))
+
+
+COMMANDS = [init, status, demo]

@@ -1,0 +1,278 @@
+"""Splitting a source's normalized text into segments: speaker turns, paragraphs or sentences.
+
+The rules are the contract documented in docs/importing.md. Every scan here is linear in the
+length of the text: regexes are matched once per line with bounded quantifiers, so a 1 MB
+line costs no more than 1 MB of short ones.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SEGMENT_MODES = ("turn", "paragraph", "sentence")
+
+MAX_SPEAKER_LENGTH = 40
+
+
+@dataclass(frozen=True)
+class SegmentSpan:
+    """A segment: ``text[start:end]``, half-open code-point offsets into the normalized text."""
+
+    start: int
+    end: int
+    speaker: str | None = None
+    timestamp: str | None = None  # "hh:mm:ss"
+
+
+# --- timestamps -------------------------------------------------------------------------------
+
+_TIMESTAMP_VALUE = re.compile(
+    r"(?:(?P<h>\d{1,2}):(?P<m>\d{2})|(?P<mm>\d{1,3})):(?P<s>\d{2})(?:[.,]\d{1,3})?"
+)
+
+
+def parse_timestamp(s: object) -> int | None:
+    """Return the seconds of ``hh:mm:ss``, ``mm:ss`` or ``h:mm:ss.mmm`` (brackets allowed).
+
+    Fractions of a second are dropped. Anything else, including minutes or seconds over 59
+    where they cannot be, gives None.
+    """
+    if not isinstance(s, str):
+        return None
+    s = s.strip()
+    if s.startswith("[") and s.endswith("]"):
+        s = s[1:-1].strip()
+    m = _TIMESTAMP_VALUE.fullmatch(s)
+    if m is None:
+        return None
+    seconds = int(m["s"])
+    if seconds > 59:
+        return None
+    if m["h"] is None:
+        return int(m["mm"]) * 60 + seconds
+    minutes = int(m["m"])
+    if minutes > 59:
+        return None
+    return int(m["h"]) * 3600 + minutes * 60 + seconds
+
+
+def format_timestamp(seconds: int) -> str:
+    """``3725`` -> ``"01:02:05"``."""
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}"
+
+
+# --- turn lines -------------------------------------------------------------------------------
+
+_SPACES = re.compile(r"[ \t]*")
+_LINE_TIMESTAMP = re.compile(
+    r"(?:\[(?P<bracketed>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)\]"
+    r"|(?P<bare>\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?)(?=[ \t]|$))[ \t]*"
+)
+# A name is 1-5 words; the first starts with a letter. Word characters include the marks that
+# survive NFC (combining accents, zero-width (non-)joiners). Quantifiers are bounded so a
+# failing match costs at most a few hundred steps, whatever the line length.
+_WORD_CHARS = r"[\w.'’\-\u0300-\u036f\u200c\u200d]{0,39}"
+_NAME = rf"[^\W\d_]{_WORD_CHARS}(?: [^\W_]{_WORD_CHARS}){{0,4}}"
+_SPEAKER = re.compile(
+    rf"\*\*(?P<bold_in>{_NAME}):\*\*"  # **Name:**
+    rf"|\*\*(?P<bold_out>{_NAME})\*\*:"  # **Name**:
+    rf"|\[(?P<bracketed>{_NAME})\]:?"  # [Name]
+    rf"|(?P<plain>{_NAME}):(?=\s|$)"  # Name:  (a colon before "//" is a URL, not a speaker)
+)
+
+
+@dataclass(frozen=True)
+class TurnPrefix:
+    """What starts a turn line: speaker and/or timestamp, and where the utterance begins."""
+
+    speaker: str | None
+    timestamp: str | None
+    body: int  # offset just after the prefix (and the spaces after it)
+
+
+def parse_turn_prefix(text: str, pos: int = 0, endpos: int | None = None) -> TurnPrefix | None:
+    """Parse the turn prefix of the line ``text[pos:endpos]``; None if it does not start a turn."""
+    if endpos is None:
+        endpos = len(text)
+    i = _match_end(_SPACES, text, pos, endpos)
+    timestamp = None
+    m = _LINE_TIMESTAMP.match(text, i, endpos)
+    if m is not None:
+        seconds = parse_timestamp(m["bracketed"] or m["bare"])
+        if seconds is not None:
+            timestamp = format_timestamp(seconds)
+            i = m.end()
+    speaker = None
+    m = _SPEAKER.match(text, i, endpos)
+    if m is not None:
+        name = m["bold_in"] or m["bold_out"] or m["bracketed"] or m["plain"]
+        if len(name) <= MAX_SPEAKER_LENGTH:
+            speaker = name
+            i = _match_end(_SPACES, text, m.end(), endpos)
+    if speaker is None and timestamp is None:
+        return None
+    return TurnPrefix(speaker, timestamp, i)
+
+
+def _match_end(pattern: re.Pattern[str], text: str, pos: int, endpos: int) -> int:
+    m = pattern.match(text, pos, endpos)
+    return pos if m is None else m.end()
+
+
+@dataclass(frozen=True)
+class _Turn:
+    line: int  # start of the turn line (where the previous region ends)
+    prefix: TurnPrefix
+
+
+def _find_turns(text: str) -> list[_Turn]:
+    turns = []
+    pos, n = 0, len(text)
+    while pos < n:
+        end = text.find("\n", pos)
+        if end < 0:
+            end = n
+        prefix = parse_turn_prefix(text, pos, end)
+        if prefix is not None:
+            turns.append(_Turn(pos, prefix))
+        pos = end + 1
+    return turns
+
+
+def has_turns(text: str) -> bool:
+    """Whether any line starts a turn (a speaker prefix or a timestamp)."""
+    return bool(_find_turns(text))
+
+
+@dataclass(frozen=True)
+class _Region:
+    start: int
+    end: int
+    speaker: str | None
+    timestamp: str | None
+
+
+def _turn_regions(text: str, turns: list[_Turn]) -> list[_Region]:
+    """The text between turn prefixes, with the speaker and timestamp of each turn."""
+    regions = []
+    start, speaker, timestamp = 0, None, None
+    for turn in turns:
+        regions.append(_Region(start, turn.line, speaker, timestamp))
+        carried = None
+        # A line holding only a timestamp dates the turn that follows it.
+        if speaker is None and timestamp is not None and _trim(text, start, turn.line) is None:
+            carried = timestamp
+        start = turn.prefix.body
+        speaker = turn.prefix.speaker
+        timestamp = turn.prefix.timestamp or carried
+    regions.append(_Region(start, len(text), speaker, timestamp))
+    return regions
+
+
+# --- paragraphs and sentences -----------------------------------------------------------------
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``[start, end)`` without leading and trailing whitespace; None if nothing is left."""
+    chunk = text[start:end]
+    stripped = chunk.lstrip()
+    if not stripped:
+        return None
+    left = start + len(chunk) - len(stripped)
+    return left, start + len(chunk.rstrip())
+
+
+def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Blocks of ``text[start:end]`` separated by blank lines, trimmed."""
+    out = []
+    block_start: int | None = None
+    block_end = start
+    pos = start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        line_end = end if nl < 0 else nl
+        if text[pos:line_end].strip():
+            if block_start is None:
+                block_start = pos
+            block_end = line_end
+        elif block_start is not None:
+            out.append((block_start, block_end))
+            block_start = None
+        pos = line_end + 1
+    if block_start is not None:
+        out.append((block_start, block_end))
+    return [t for a, b in out if (t := _trim(text, a, b)) is not None]
+
+
+# The lookbehind makes each run of terminators match once, from its first character, so the
+# scan stays linear even on a line of a million dots.
+_SENTENCE_END = re.compile(r"(?<![.!?…])(?P<end>[.!?…]++)[\"'”’»)\]]*+(?=\s)")
+_OPENERS = "\"'“‘«([{"
+_ABBREVIATIONS = frozenset(
+    """
+    mr. mrs. ms. dr. prof. st. jr. sr. vs. approx. cf. fig. al. ca.
+    ir. drs. dra. hj. bpk. jl. kab. kec. kel. rp. ach. moh. muh. dkk.
+    """.split()
+)
+_BEFORE_NUMBER = frozenset("no. nos. p. pp. vol. hal. art. sec.".split())
+_DOTTED = re.compile(r"(?:[^\W\d_]{1,4}\.){2,}")  # e.g. i.e. S.Sos. S.E. M.Si. U.S.
+_LONGEST_ABBREVIATION = 20
+
+
+def _is_abbreviation(text: str, dot: int, start: int, end: int) -> bool:
+    """Whether the period at ``dot`` ends an abbreviation rather than a sentence."""
+    lo = max(start, dot - _LONGEST_ABBREVIATION)
+    k = dot
+    while k > lo and not text[k - 1].isspace():
+        k -= 1
+    if k == lo and k > start and not text[k - 1].isspace():
+        return False
+    token = text[k : dot + 1].lstrip(_OPENERS)
+    word = token.lower()
+    if word in _ABBREVIATIONS or _DOTTED.fullmatch(token):
+        return True
+    if len(token) == 2 and token[0].isupper() and token[0] != "I":  # an initial: "N. Rosenberg"
+        return True
+    if word in _BEFORE_NUMBER:
+        rest = text[dot + 1 : min(end, dot + 4)].lstrip()
+        return rest[:1].isdigit()
+    return False
+
+
+def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out = []
+    begin = start
+    for m in _SENTENCE_END.finditer(text, start, end):
+        if m["end"] == "." and _is_abbreviation(text, m.start(), start, end):
+            continue
+        if (t := _trim(text, begin, m.end())) is not None:
+            out.append(t)
+        begin = m.end()
+    if (t := _trim(text, begin, end)) is not None:
+        out.append(t)
+    return out
+
+
+# --- the entry point --------------------------------------------------------------------------
+
+
+def segment_text(text: str, mode: str = "turn") -> list[SegmentSpan]:
+    """Segment normalized text by ``turn`` (falling back to paragraphs), ``paragraph`` or
+    ``sentence``. Offsets are code-point indices into ``text``."""
+    if mode not in SEGMENT_MODES:
+        raise ValueError(f"unknown segmentation mode {mode!r} (expected one of {SEGMENT_MODES})")
+    turns = _find_turns(text)
+    regions = _turn_regions(text, turns)
+    spans: list[SegmentSpan] = []
+    for r in regions:
+        if mode == "turn" and turns:
+            pieces = [t for t in [_trim(text, r.start, r.end)] if t is not None]
+        else:
+            pieces = _paragraphs(text, r.start, r.end)
+            if mode == "sentence":
+                pieces = [s for a, b in pieces for s in _sentences(text, a, b)]
+        spans.extend(SegmentSpan(a, b, r.speaker, r.timestamp) for a, b in pieces)
+    return spans

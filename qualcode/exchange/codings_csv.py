@@ -1,0 +1,323 @@
+"""Codings as CSV: ``source, segment, start, end, code, coder, magnitude, memo`` (+ ``text`` on export).
+
+On import each row gives either ``segment`` (1-based ordinal: the whole segment) or ``start`` and
+``end`` (code-point offsets into the source's normalized text; when ``segment`` is given as well the
+span must lie inside it). ``code`` is a code's path or unique name. The whole file is checked
+before anything is written: one bad row names its CSV line and nothing is imported. Rows already
+present (same source, code, coder and span) are counted, not duplicated, so importing twice is
+harmless.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from qualcode.core.errors import InputError, QualcodeError
+from qualcode.storage.codes import magnitude_scale, resolve_code
+from qualcode.storage.codings import check_magnitude, check_span, coder_id
+from qualcode.storage.models import AuditEntry, Code, Coder, Coding, Segment, Source, utcnow
+from qualcode.storage.project import Project
+
+COLUMNS = ("source", "segment", "start", "end", "code", "coder", "magnitude", "memo")
+EXPORT_COLUMNS = (*COLUMNS, "text")
+REQUIRED = ("source", "code")
+
+
+@dataclass
+class CodingRow:
+    line: int
+    source: Source
+    code: Code
+    coder: str
+    start: int
+    end: int
+    magnitude: int | None
+    memo: str | None
+
+
+@dataclass
+class CodingsImportReport:
+    imported: int = 0
+    already_present: int = 0
+    coders: tuple[str, ...] = ()
+
+
+def import_codings_csv(
+    project: Project, path: Path, *, default_coder: str | None = None, actor: str = "qualcode"
+) -> CodingsImportReport:
+    text = _read_text(path)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    _check_header(path, header)
+    report = CodingsImportReport()
+    with project.write() as session:
+        rows = _resolve_rows(session, path, reader, default_coder)
+        if not rows:
+            raise InputError(path, "no codings in the file")
+        coder_ids = {name: coder_id(session, name, actor) for name in sorted({r.coder for r in rows})}
+        present = _existing_keys(session, {r.source.id for r in rows if r.source.id is not None})
+        now = utcnow()
+        new: list[dict[str, object]] = []
+        for r in rows:
+            key = (r.source.id, r.code.id, coder_ids[r.coder], r.start, r.end)
+            if key in present:
+                report.already_present += 1
+                continue
+            present.add(key)  # type: ignore[arg-type]
+            new.append(
+                {
+                    "source_id": r.source.id,
+                    "code_id": r.code.id,
+                    "coder_id": coder_ids[r.coder],
+                    "start": r.start,
+                    "end": r.end,
+                    "magnitude": r.magnitude,
+                    "memo": r.memo,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        if new:
+            session.execute(insert(Coding), new)
+            ids = _ids_of(session, new)
+            session.execute(
+                insert(AuditEntry),
+                [
+                    {
+                        "at": now,
+                        "actor": actor,
+                        "action": "create",
+                        "entity": "coding",
+                        "entity_id": cid,
+                        "detail": json.dumps(
+                            {"origin": f"csv:{path.name}", "start": row["start"], "end": row["end"]}
+                        ),
+                    }
+                    for cid, row in zip(ids, new, strict=True)
+                ],
+            )
+        report.imported = len(new)
+        report.coders = tuple(coder_ids)
+    return report
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except OSError as err:
+        raise InputError(path, f"cannot read ({err.strerror})") from None
+    if b"\x00" in data:
+        raise InputError(path, "binary file, not a CSV")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(path, f"not UTF-8 (byte {err.start}); save the CSV as UTF-8") from None
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    if not header:
+        raise InputError(path, "file is empty")
+    unknown = [h for h in header if h not in EXPORT_COLUMNS]
+    if unknown:
+        raise InputError(
+            path, f"unknown column '{unknown[0]}' (columns are: {', '.join(COLUMNS)})", line=1
+        )
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise InputError(path, f"missing column '{missing[0]}'", line=1)
+    if "segment" not in header and not {"start", "end"} <= set(header):
+        raise InputError(path, "needs a 'segment' column or 'start' and 'end' columns", line=1)
+
+
+def _resolve_rows(
+    session: Session, path: Path, reader: csv.DictReader[str], default_coder: str | None
+) -> list[CodingRow]:
+    sources = {s.name: s for s in session.exec(select(Source))}
+    scale = magnitude_scale(session)
+    code_cache: dict[str, Code] = {}
+    segment_cache: dict[tuple[int, int], Segment | None] = {}
+    rows: list[CodingRow] = []
+    line = 1
+    try:
+        for record in reader:
+            line_of_record = line + 1
+            line = reader.line_num
+            if None in record:
+                raise InputError(path, "more fields than columns", line_of_record)
+            values = {k: (v or "").strip() for k, v in record.items()}
+            if not any(values.values()):
+                continue
+            rows.append(
+                _resolve(
+                    session, path, line_of_record, values, sources, scale, code_cache,
+                    segment_cache, default_coder,
+                )
+            )
+    except csv.Error as err:
+        raise InputError(path, f"malformed CSV ({err})", reader.line_num) from None
+    return rows
+
+
+def _resolve(
+    session: Session,
+    path: Path,
+    line: int,
+    values: dict[str, str],
+    sources: dict[str, Source],
+    scale: object,
+    code_cache: dict[str, Code],
+    segment_cache: dict[tuple[int, int], Segment | None],
+    default_coder: str | None,
+) -> CodingRow:
+    def fail(reason: str) -> InputError:
+        return InputError(path, reason, line)
+
+    name = values.get("source", "")
+    source = sources.get(name)
+    if source is None:
+        raise fail(f"unknown source '{name}'" if name else "no source given")
+    start, end = _int(values.get("start"), "start", fail), _int(values.get("end"), "end", fail)
+    ordinal = _int(values.get("segment"), "segment", fail)
+    if ordinal is not None:
+        assert source.id is not None
+        key = (source.id, ordinal)
+        if key not in segment_cache:
+            segment_cache[key] = session.exec(
+                select(Segment).where(Segment.source_id == source.id, Segment.ordinal == ordinal)
+            ).first()
+        segment = segment_cache[key]
+        if segment is None:
+            raise fail(f"source '{name}' has no segment {ordinal}")
+        if start is None and end is None:
+            start, end = segment.start, segment.end
+        elif start is None or end is None:
+            raise fail("give both start and end, or neither")
+        elif not (segment.start <= start and end <= segment.end):
+            raise fail(f"span [{start}, {end}) is not inside segment {ordinal}")
+    elif start is None or end is None:
+        raise fail("give a segment, or both start and end")
+    try:
+        check_span(source, start, end)
+    except QualcodeError as err:
+        raise fail(str(err)) from None
+    code_name = values.get("code", "")
+    if not code_name:
+        raise fail("no code given")
+    if code_name not in code_cache:
+        try:
+            code_cache[code_name] = resolve_code(session, code_name)
+        except QualcodeError as err:
+            raise fail(str(err)) from None
+    code = code_cache[code_name]
+    if not code.codable:
+        raise fail(f"code '{code.path}' is a grouping category and cannot be applied")
+    coder = values.get("coder") or default_coder
+    if not coder:
+        raise fail("no coder given (fill the coder column, or pass --coder NAME)")
+    magnitude = _int(values.get("magnitude"), "magnitude", fail)
+    try:
+        check_magnitude(scale, magnitude)  # type: ignore[arg-type]
+    except QualcodeError as err:
+        raise fail(str(err)) from None
+    return CodingRow(line, source, code, coder, start, end, magnitude, values.get("memo") or None)
+
+
+def _int(value: str | None, column: str, fail: object) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise fail(f"{column} must be a whole number, not '{value}'") from None  # type: ignore[operator]
+
+
+def _existing_keys(session: Session, source_ids: set[int]) -> set[tuple[int, int, int, int, int]]:
+    if not source_ids:
+        return set()
+    stmt = select(
+        Coding.source_id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end
+    ).where(Coding.source_id.in_(source_ids))  # type: ignore[union-attr]
+    return {tuple(r) for r in session.exec(stmt)}  # type: ignore[misc]
+
+
+def _ids_of(session: Session, rows: list[dict[str, object]]) -> list[int]:
+    """The ids given to freshly inserted codings, in the order of ``rows``."""
+    wanted = {(r["source_id"], r["code_id"], r["coder_id"], r["start"], r["end"]) for r in rows}
+    found = {}
+    stmt = select(
+        Coding.id, Coding.source_id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end
+    ).where(Coding.source_id.in_({r["source_id"] for r in rows}))  # type: ignore[union-attr]
+    for cid, *key in session.exec(stmt):
+        if tuple(key) in wanted:
+            found[tuple(key)] = cid
+    return [found[(r["source_id"], r["code_id"], r["coder_id"], r["start"], r["end"])] for r in rows]
+
+
+# -- export -------------------------------------------------------------------------------------
+def export_rows(
+    session: Session,
+    *,
+    coders: list[str] | None = None,
+    sources: list[str] | None = None,
+    codes: list[str] | None = None,
+) -> list[dict[str, object]]:
+    """Every coding (filtered) as a dict of EXPORT_COLUMNS, in a stable order."""
+    stmt = (
+        select(Coding, Source, Code, Coder)
+        .join(Source, Source.id == Coding.source_id)  # type: ignore[arg-type]
+        .join(Code, Code.id == Coding.code_id)  # type: ignore[arg-type]
+        .join(Coder, Coder.id == Coding.coder_id)  # type: ignore[arg-type]
+    )
+    if coders:
+        stmt = stmt.where(Coder.name.in_(coders))  # type: ignore[attr-defined]
+    if sources:
+        stmt = stmt.where(Source.name.in_(sources))  # type: ignore[attr-defined]
+    if codes:
+        paths = [resolve_code(session, c).path for c in codes]
+        stmt = stmt.where(Code.path.in_(paths))  # type: ignore[attr-defined]
+    stmt = stmt.order_by(Source.name, Coding.start, Coding.end, Code.path, Coder.name)
+    segments: dict[int, list[Segment]] = {}
+    out: list[dict[str, object]] = []
+    for coding, source, code, coder in session.exec(stmt):
+        if source.id not in segments:
+            segments[source.id] = list(
+                session.exec(select(Segment).where(Segment.source_id == source.id))
+            )
+        out.append(
+            {
+                "source": source.name,
+                "segment": _segment_of(segments[source.id], coding.start, coding.end),
+                "start": coding.start,
+                "end": coding.end,
+                "code": code.path,
+                "coder": coder.name,
+                "magnitude": coding.magnitude,
+                "memo": coding.memo,
+                "text": source.text[coding.start : coding.end],
+            }
+        )
+    return out
+
+
+def _segment_of(segments: list[Segment], start: int, end: int) -> int | None:
+    """The ordinal of the one segment containing the whole span, else None."""
+    for seg in segments:
+        if seg.start <= start and end <= seg.end:
+            return seg.ordinal
+    return None
+
+
+def write_csv(rows: list[dict[str, object]], out: io.TextIOBase | object) -> None:
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")  # type: ignore[arg-type]
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})

@@ -1,0 +1,253 @@
+"""Import transcript and document files into a project.
+
+The whole batch is all-or-nothing: every file is read, decoded and segmented first; only when all
+of them are good is anything written, in one transaction. A file already in the project (same
+sha256 of its normalized text) is skipped and reported, never duplicated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from qualcode.core.errors import InputError
+from qualcode.core.segmentation import SEGMENT_MODES
+from qualcode.ingest.metadata import InformantMeta, Metadata, load_metadata
+from qualcode.ingest.readers import ParsedSource, read_source
+from qualcode.storage.models import SOURCE_KINDS, Informant, Segment, Source
+from qualcode.storage.project import Project, audit
+
+METADATA_NAMES = ("informants.yaml", "informants.yml", "informants.csv")
+
+
+@dataclass
+class PlannedSource:
+    path: Path
+    name: str
+    kind: str
+    segment_by: str
+    informant: str | None
+    parsed: ParsedSource
+    sha256: str
+
+
+@dataclass
+class ImportReport:
+    imported: list[PlannedSource] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    created_informants: list[str] = field(default_factory=list)
+    metadata_files: list[str] = field(default_factory=list)
+
+
+def sha256_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def find_metadata(folder: Path) -> Path | None:
+    for name in METADATA_NAMES:
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def import_files(
+    project: Project,
+    paths: list[Path],
+    *,
+    informant: str | None = None,
+    role: str | None = None,
+    kind: str | None = None,
+    segment_by: str | None = None,
+    meta_path: Path | None = None,
+    actor: str = "qualcode",
+) -> ImportReport:
+    """Import ``paths`` into ``project``; raise InputError (and write nothing) if any file fails."""
+    if kind is not None and kind not in SOURCE_KINDS:
+        raise InputError(kind, f"unknown source kind (use one of {', '.join(SOURCE_KINDS)})")
+    if segment_by is not None and segment_by not in SEGMENT_MODES:
+        raise InputError(segment_by, f"unknown segmentation (use one of {', '.join(SEGMENT_MODES)})")
+    report = ImportReport()
+    metas = _metadata_for(paths, meta_path, report)
+
+    planned: list[PlannedSource] = []
+    for path in paths:
+        meta = metas.get(path.parent.resolve()) if meta_path is None else metas.get(None)
+        planned.append(
+            _plan(path, meta, informant=informant, kind=kind, segment_by=segment_by, report=report)
+        )
+
+    with project.write() as session:
+        known = {s.sha256: s.name for s in session.exec(select(Source))}
+        names = set(known.values())
+        batch: dict[str, Path] = {}
+        for plan in planned:
+            if plan.sha256 in known:
+                report.skipped.append((plan.path, f"already imported as '{known[plan.sha256]}'"))
+                continue
+            if plan.sha256 in batch:
+                report.skipped.append((plan.path, f"same text as {batch[plan.sha256]}"))
+                continue
+            if plan.name in names:
+                raise InputError(
+                    plan.path,
+                    f"a different source named '{plan.name}' is already in the project "
+                    "(rename the file, or use 'qualcode source replace' to correct a transcript)",
+                )
+            batch[plan.sha256] = plan.path
+            names.add(plan.name)
+            report.imported.append(plan)
+        informant_ids = _ensure_informants(session, report, metas, role, actor)
+        for plan in report.imported:
+            _store(session, plan, informant_ids, actor)
+    return report
+
+
+def _metadata_for(
+    paths: list[Path], meta_path: Path | None, report: ImportReport
+) -> dict[Path | None, Metadata]:
+    """The metadata file given, or the informants.yaml/.csv found beside each folder's files."""
+    if meta_path is not None:
+        report.metadata_files.append(str(meta_path))
+        return {None: load_metadata(meta_path)}
+    found: dict[Path | None, Metadata] = {}
+    for folder in sorted({p.parent.resolve() for p in paths}):
+        candidate = find_metadata(folder)
+        if candidate is not None:
+            found[folder] = load_metadata(candidate)
+            report.metadata_files.append(str(candidate))
+    return found
+
+
+def _plan(
+    path: Path,
+    meta: Metadata | None,
+    *,
+    informant: str | None,
+    kind: str | None,
+    segment_by: str | None,
+    report: ImportReport,
+) -> PlannedSource:
+    entry = meta.for_file(path.name) if meta else None
+    kind = kind or (entry.kind if entry else None) or "interview"
+    mode = segment_by or (entry.segment if entry else None) or "turn"
+    who = informant or (entry.informant if entry else None)
+    if kind == "interview" and not who:
+        raise InputError(
+            path,
+            "interview has no informant: give --informant NAME, or list the file in "
+            "informants.yaml (--meta)",
+        )
+    parsed = read_source(path, segment_by=mode)
+    if not parsed.segments:
+        raise InputError(path, "no text to segment")
+    report.warnings.extend(f"{path}: {w}" for w in parsed.warnings)
+    return PlannedSource(
+        path=path,
+        name=(entry.name if entry and entry.name else None) or path.stem,
+        kind=kind,
+        segment_by=mode,
+        informant=who,
+        parsed=parsed,
+        sha256=sha256_of(parsed.text),
+    )
+
+
+def _ensure_informants(
+    session: Session,
+    report: ImportReport,
+    metas: dict[Path | None, Metadata],
+    role: str | None,
+    actor: str,
+) -> dict[str, int]:
+    """Create or update the informants the imported sources belong to; return name -> id."""
+    described: dict[str, InformantMeta] = {}
+    for meta in metas.values():
+        for info in meta.informants:
+            described.setdefault(info.name, info)
+    wanted = {p.informant for p in report.imported if p.informant}
+    ids: dict[str, int] = {}
+    for name in sorted(wanted):
+        info = described.get(name)
+        row = session.exec(select(Informant).where(Informant.name == name)).first()
+        if row is None:
+            row = Informant(
+                name=name,
+                pseudonym=info.pseudonym if info else None,
+                role=(info.role if info else None) or role,
+                attributes=json.dumps(info.attributes if info else {}, ensure_ascii=False),
+            )
+            session.add(row)
+            session.flush()
+            report.created_informants.append(name)
+            audit(session, actor, "create", "informant", row.id, name=name, role=row.role)
+        elif info is not None:
+            _update_informant(session, row, info, actor)
+        elif role and not row.role:
+            row.role = role
+            session.add(row)
+            audit(session, actor, "update", "informant", row.id, role=role)
+        assert row.id is not None
+        ids[name] = row.id
+    return ids
+
+
+def _update_informant(session: Session, row: Informant, info: InformantMeta, actor: str) -> None:
+    """Metadata files are the researcher's record of informants: their values win."""
+    changes: dict[str, object] = {}
+    if info.pseudonym and info.pseudonym != row.pseudonym:
+        changes["pseudonym"] = row.pseudonym = info.pseudonym
+    if info.role and info.role != row.role:
+        changes["role"] = row.role = info.role
+    merged = {**json.loads(row.attributes or "{}"), **info.attributes}
+    if merged != json.loads(row.attributes or "{}"):
+        row.attributes = json.dumps(merged, ensure_ascii=False)
+        changes["attributes"] = info.attributes
+    if changes:
+        session.add(row)
+        audit(session, actor, "update", "informant", row.id, **changes)
+
+
+def _store(session: Session, plan: PlannedSource, informant_ids: dict[str, int], actor: str) -> None:
+    source = Source(
+        name=plan.name,
+        kind=plan.kind,
+        filename=plan.path.name,
+        sha256=plan.sha256,
+        encoding=plan.parsed.encoding,
+        segmented_by=plan.segment_by,
+        text=plan.parsed.text,
+        informant_id=informant_ids.get(plan.informant) if plan.informant else None,
+    )
+    session.add(source)
+    session.flush()
+    rows = [
+        {
+            "source_id": source.id,
+            "ordinal": i,
+            "start": seg.start,
+            "end": seg.end,
+            "speaker": seg.speaker,
+            "timestamp": seg.timestamp,
+        }
+        for i, seg in enumerate(plan.parsed.segments, start=1)
+    ]
+    session.execute(insert(Segment), rows)  # one executemany, not one ORM object per row
+    audit(
+        session,
+        actor,
+        "import",
+        "source",
+        source.id,
+        name=plan.name,
+        file=plan.path.name,
+        sha256=plan.sha256,
+        segments=len(rows),
+        kind=plan.kind,
+    )

@@ -1,0 +1,102 @@
+"""Ordered, named schema migrations, recorded in the ``schema_migration`` table.
+
+A new project gets the current tables from the models and is stamped with every migration. An
+existing project gets the migrations it lacks, in order, each in its own transaction. To change
+the schema: edit ``models.py``, append a migration below that brings an older project to the same
+shape, and keep the older project file under ``tests/`` opening (see tests/storage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import SQLModel
+
+from qualcode.core.errors import QualcodeError
+from qualcode.storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+
+@dataclass(frozen=True)
+class Migration:
+    id: int
+    name: str
+    apply: Callable[[Connection], None]
+
+
+def _audit_log_append_only(conn: Connection) -> None:
+    """The audit log is append-only: the database itself refuses UPDATE and DELETE on it."""
+    if conn.dialect.name == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{verb.lower()} "
+                f"BEFORE {verb} ON audit_log "
+                "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+            )
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "CREATE OR REPLACE FUNCTION audit_log_refuse() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION 'the audit log is append-only'; END; $$ LANGUAGE plpgsql"
+        )
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log")
+        conn.exec_driver_sql(
+            "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+            "FOR EACH ROW EXECUTE FUNCTION audit_log_refuse()"
+        )
+
+
+def _initial_schema(conn: Connection) -> None:
+    SQLModel.metadata.create_all(conn)
+    _audit_log_append_only(conn)
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "initial schema", _initial_schema),
+]
+SCHEMA_VERSION = MIGRATIONS[-1].id
+
+
+def applied_migrations(conn: Connection) -> list[int]:
+    if not inspect(conn).has_table("schema_migration"):
+        return []
+    return [row[0] for row in conn.execute(text("SELECT id FROM schema_migration ORDER BY id"))]
+
+
+def is_project(conn: Connection) -> bool:
+    return inspect(conn).has_table("schema_migration")
+
+
+def create_schema(engine: Engine) -> None:
+    """Create the current schema in an empty database and record every migration as applied."""
+    with engine.begin() as conn:
+        SQLModel.metadata.create_all(conn)
+        _audit_log_append_only(conn)
+        for m in MIGRATIONS:
+            conn.execute(
+                text("INSERT INTO schema_migration (id, name, applied_at) VALUES (:i, :n, :t)"),
+                {"i": m.id, "n": m.name, "t": models.utcnow()},
+            )
+
+
+def upgrade(engine: Engine, location: str) -> list[Migration]:
+    """Apply the migrations this project lacks; return them. Refuse a project from the future."""
+    with engine.connect() as conn:
+        done = applied_migrations(conn)
+    known = {m.id for m in MIGRATIONS}
+    unknown = [i for i in done if i not in known]
+    if unknown:
+        raise QualcodeError(
+            f"{location}: this project was written by a newer qualcode (schema version "
+            f"{max(done)}, this qualcode knows up to {SCHEMA_VERSION}); upgrade qualcode to open it"
+        )
+    pending = [m for m in MIGRATIONS if m.id not in done]
+    for m in pending:
+        with engine.begin() as conn:
+            m.apply(conn)
+            conn.execute(
+                text("INSERT INTO schema_migration (id, name, applied_at) VALUES (:i, :n, :t)"),
+                {"i": m.id, "n": m.name, "t": models.utcnow()},
+            )
+    return pending

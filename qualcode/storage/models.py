@@ -1,0 +1,169 @@
+"""The project's tables (SQLModel).
+
+Offsets (``start``/``end``) are half-open ranges of Unicode code points into ``Source.text``, the
+normalized text stored once at import: ``source.text[start:end]`` is exactly the segment or the
+coded span. Free-form data (informant attributes, audit details, code keywords) is stored as JSON
+text so that SQLite and PostgreSQL hold it the same way.
+
+Changing a table here needs a migration in ``storage/migrations.py`` (and a bump of
+``SCHEMA_VERSION`` there), so that a project file made by an older version still opens.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SOURCE_KINDS = ("interview", "document", "observation")
+MEMO_TARGETS = ("project", "code", "source", "informant", "coding")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Setting(SQLModel, table=True):
+    """Project-wide key/value settings (project name, demo flag, magnitude scale, codebook)."""
+
+    key: str = Field(primary_key=True)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class SchemaMigration(SQLModel, table=True):
+    """One row per applied migration, in order; the highest id is the schema version."""
+
+    __tablename__ = "schema_migration"
+    id: int = Field(primary_key=True)
+    name: str
+    applied_at: datetime = Field(default_factory=utcnow)
+
+
+class Informant(SQLModel, table=True):
+    """A person interviewed. ``role`` is the informant's group (e.g. official, MSME actor)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    pseudonym: str | None = None
+    role: str | None = Field(default=None, index=True)
+    attributes: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Source(SQLModel, table=True):
+    """A transcript (interview), document or observation; its normalized text, stored once."""
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('interview', 'document', 'observation')", name="source_kind"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    kind: str = Field(default="interview")
+    filename: str | None = None
+    sha256: str = Field(unique=True)
+    encoding: str | None = None
+    segmented_by: str = Field(default="turn")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    informant_id: int | None = Field(
+        default=None, foreign_key="informant.id", index=True, ondelete="RESTRICT"
+    )
+    imported_at: datetime = Field(default_factory=utcnow)
+
+
+class Segment(SQLModel, table=True):
+    """A unit of a source (speaker turn, paragraph or sentence); ordinal counts from 1."""
+
+    __table_args__ = (
+        UniqueConstraint("source_id", "ordinal"),
+        CheckConstraint('start >= 0 AND "end" > start', name="segment_range"),
+        Index("ix_segment_source_start", "source_id", "start"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", ondelete="CASCADE")
+    ordinal: int
+    start: int
+    end: int
+    speaker: str | None = None
+    timestamp: str | None = None
+
+
+class Code(SQLModel, table=True):
+    """An entry of the codebook tree, with the fields of a team codebook (MacQueen et al. 1998)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    guid: str = Field(unique=True)
+    parent_id: int | None = Field(
+        default=None, foreign_key="code.id", index=True, ondelete="RESTRICT"
+    )
+    name: str
+    path: str = Field(unique=True)
+    position: int = 0
+    color: str | None = None
+    shortcut: str | None = None
+    brief: str = ""
+    definition: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    when_to_use: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    when_not_to_use: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    example: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    keywords: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    codable: bool = True
+
+
+class Coder(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Coding(SQLModel, table=True):
+    """A code applied by a coder to ``[start, end)`` of a source."""
+
+    __table_args__ = (
+        UniqueConstraint("source_id", "code_id", "coder_id", "start", "end"),
+        CheckConstraint('start >= 0 AND "end" > start', name="coding_range"),
+        Index("ix_coding_source_start", "source_id", "start"),
+        Index("ix_coding_code_coder", "code_id", "coder_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", ondelete="RESTRICT")
+    code_id: int = Field(foreign_key="code.id", ondelete="RESTRICT")
+    coder_id: int = Field(foreign_key="coder.id", ondelete="RESTRICT")
+    start: int
+    end: int
+    magnitude: int | None = None
+    memo: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Memo(SQLModel, table=True):
+    """An analytic memo on the project, a code, a source, an informant or a coding."""
+
+    __table_args__ = (
+        CheckConstraint(
+            "target IN ('project', 'code', 'source', 'informant', 'coding')", name="memo_target"
+        ),
+        Index("ix_memo_target", "target", "target_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    target: str = "project"
+    target_id: int | None = None
+    coder_id: int | None = Field(default=None, foreign_key="coder.id", ondelete="RESTRICT")
+    title: str = ""
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only log of every change: who, when, what. Triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str
+    action: str = Field(index=True)
+    entity: str
+    entity_id: int | None = None
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))

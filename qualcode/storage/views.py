@@ -1,0 +1,124 @@
+"""Read models for the app and the CLI: plain dataclasses built by SQL, no ORM objects held open."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    id: int
+    name: str
+    kind: str
+    informant: str | None
+    role: str | None
+    segments: int
+    coded_segments: int  # segments overlapping at least one coding of the current coder
+    codings: int
+
+    @property
+    def progress(self) -> float:
+        return self.coded_segments / self.segments if self.segments else 0.0
+
+
+def source_overview(session: Session, coder: str | None) -> list[SourceRow]:
+    """Every source with its informant and how much of it ``coder`` has coded."""
+    sql = text(
+        """
+        WITH mine AS (
+            SELECT cd.* FROM coding cd JOIN coder c ON c.id = cd.coder_id WHERE c.name = :coder
+        )
+        SELECT s.id, s.name, s.kind, i.name, i.role,
+            (SELECT COUNT(*) FROM segment g WHERE g.source_id = s.id),
+            (SELECT COUNT(*) FROM segment g WHERE g.source_id = s.id AND EXISTS (
+                SELECT 1 FROM mine m WHERE m.source_id = g.source_id
+                    AND m.start < g."end" AND g.start < m."end")),
+            (SELECT COUNT(*) FROM mine m WHERE m.source_id = s.id)
+        FROM source s LEFT JOIN informant i ON i.id = s.informant_id
+        ORDER BY COALESCE(i.role, ''), COALESCE(i.name, ''), s.name
+        """
+    )
+    return [SourceRow(*row) for row in session.connection().execute(sql, {"coder": coder or ""})]
+
+
+@dataclass
+class CodeRow:
+    id: int
+    path: str
+    name: str
+    parent_id: int | None
+    color: str | None
+    shortcut: str | None
+    brief: str
+    definition: str
+    when_to_use: str
+    when_not_to_use: str
+    example: str
+    keywords: tuple[str, ...]
+    codable: bool
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") + 1
+
+
+def code_rows(session: Session) -> list[CodeRow]:
+    sql = text(
+        "SELECT id, path, name, parent_id, color, shortcut, brief, definition, when_to_use, "
+        "when_not_to_use, example, keywords, codable FROM code ORDER BY position, path"
+    )
+    out = []
+    for r in session.connection().execute(sql):
+        values = list(r)
+        values[11] = tuple(json.loads(values[11] or "[]"))
+        values[12] = bool(values[12])
+        out.append(CodeRow(*values))
+    return out
+
+
+@dataclass
+class SegmentRow:
+    id: int
+    ordinal: int
+    start: int
+    end: int
+    speaker: str | None
+    timestamp: str | None
+    codings: list[CodingRef] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CodingRef:
+    id: int
+    code_id: int
+    coder: str
+    start: int
+    end: int
+    magnitude: int | None
+    memo: str | None
+
+
+def segments_of(session: Session, source_id: int) -> list[SegmentRow]:
+    sql = text(
+        'SELECT id, ordinal, start, "end", speaker, timestamp FROM segment '
+        "WHERE source_id = :s ORDER BY ordinal"
+    )
+    return [SegmentRow(*r) for r in session.connection().execute(sql, {"s": source_id})]
+
+
+def codings_of(session: Session, source_id: int, coder: str | None = None) -> list[CodingRef]:
+    """The codings on a source (only ``coder``'s when given), ordered by position."""
+    sql = (
+        'SELECT cd.id, cd.code_id, c.name, cd.start, cd."end", cd.magnitude, cd.memo '
+        "FROM coding cd JOIN coder c ON c.id = cd.coder_id WHERE cd.source_id = :s"
+    )
+    params: dict[str, object] = {"s": source_id}
+    if coder is not None:
+        sql += " AND c.name = :coder"
+        params["coder"] = coder
+    sql += ' ORDER BY cd.start, cd."end", cd.id'
+    return [CodingRef(*r) for r in session.connection().execute(text(sql), params)]

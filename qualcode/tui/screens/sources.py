@@ -1,0 +1,89 @@
+"""The Sources screen: informants grouped by role, their sources, and coding progress.
+
+Keys: ↑/↓ move, Enter opens the highlighted source in the Coding screen, r reloads.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from qualcode.storage.views import SourceRow, source_overview
+
+BAR = 12
+
+
+def progress_bar(fraction: float, width: int = BAR) -> str:
+    filled = round(fraction * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+class SourcesScreen(Screen[None]):
+    """Where the app opens: every source, by informant role, with the coder's progress."""
+
+    BINDINGS = [
+        Binding("enter", "open_source", "Open", id="sources.open", show=True),
+        Binding("r", "reload", "Reload", id="sources.reload"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Sources by informant role — Enter opens a source for coding", id="sources-help")
+        yield OptionList(id="sources")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    def on_screen_resume(self) -> None:
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        with self.app.project.read() as s:  # type: ignore[attr-defined]
+            rows = source_overview(s, self.app.coder)  # type: ignore[attr-defined]
+        listing = self.query_one(OptionList)
+        highlighted = listing.highlighted
+        listing.clear_options()
+        role = object()
+        for row in rows:
+            group = row.role or ("documents" if row.kind != "interview" else "no role")
+            if group != role:
+                role = group
+                listing.add_option(Option(Text(str(group).upper(), style="bold"), disabled=True))
+            listing.add_option(Option(self._label(row), id=f"source-{row.id}"))
+        if highlighted is not None and highlighted < listing.option_count:
+            listing.highlighted = highlighted
+        elif rows:
+            listing.highlighted = 1
+
+    def _label(self, row: SourceRow) -> Text:
+        who = row.informant or "—"
+        text = Text("  ")
+        text.append(f"{who:<20.20} ", style="bold")
+        text.append(f"{row.name:<28.28} ")
+        text.append(progress_bar(row.progress), style="green")
+        text.append(
+            f" {row.progress:>4.0%}  {row.coded_segments}/{row.segments} segments, "
+            f"{row.codings} codings",
+            style="dim",
+        )
+        return text
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self._open(event.option.id)
+
+    def action_open_source(self) -> None:
+        listing = self.query_one(OptionList)
+        if listing.highlighted is not None:
+            self._open(listing.get_option_at_index(listing.highlighted).id)
+
+    def _open(self, option_id: str | None) -> None:
+        if not option_id:
+            return
+        from qualcode.tui.screens.coding import CodingScreen
+
+        self.app.push_screen(CodingScreen(int(option_id.removeprefix("source-"))))

@@ -1,4 +1,4 @@
-"""The demo project: the Sampang MSME empowerment study (transcripts/sampang, codebooks/fahrudin.yaml).
+"""The demo project: the Sampang MSME study (transcripts/sampang, codebooks/fahrudin.yaml).
 
 The demo is built into a temporary file beside the target and moved into place only when complete,
 so an interrupted build never leaves half a project. A file at the target is replaced only if it
@@ -31,8 +31,8 @@ def workspace() -> tuple[Path, Path]:
 
 
 def build_demo(location: str, echo: Callable[[str], None] = lambda m: None) -> str:
-    from qualcode.exchange.codings_csv import import_codings_csv
     from qualcode.core.codebook import load_codebook
+    from qualcode.exchange.codings_csv import import_codings_csv
     from qualcode.ingest.importer import import_files
     from qualcode.storage.codes import load_codebook_into
     from qualcode.storage.db import is_url
@@ -78,7 +78,9 @@ def _refuse_unless_demo(target: Path) -> None:
     try:
         project = Project.open(target)
     except QualcodeError as err:
-        raise QualcodeError(f"{target}: not a demo project; refusing to overwrite it ({err})") from None
+        raise QualcodeError(
+            f"{target}: not a demo project; refusing to overwrite it ({err})"
+        ) from None
     try:
         is_demo = project.setting("demo", False)
     finally:
@@ -87,4 +89,3 @@ def _refuse_unless_demo(target: Path) -> None:
         raise QualcodeError(
             f"{target}: this project is not the demo; refusing to overwrite it (give another --db)"
         )
-

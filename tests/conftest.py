@@ -82,8 +82,13 @@ def project(workdir: Path) -> Path:
     assert run("init", db=db).exit_code == 0
     assert run("codebook", "load", str(workdir / "codebook.yaml"), db=db).exit_code == 0
     result = run(
-        "import", str(workdir / "ratna.txt"), "--informant", "Ratna Kurniasih", "--role",
-        "official", db=db,
+        "import",
+        str(workdir / "ratna.txt"),
+        "--informant",
+        "Ratna Kurniasih",
+        "--role",
+        "official",
+        db=db,
     )
     assert result.exit_code == 0, result.output
     return db

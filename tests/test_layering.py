@@ -29,5 +29,7 @@ def test_core_layers_import_without_textual_or_click() -> None:
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'click'))\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == ""

@@ -33,7 +33,11 @@ def ancestor_at_depth(path: str, depth: int) -> str:
 def count_matrix(session: Session, depth: int = 1, coder: str | None = None) -> CountMatrix:
     codes = list(session.exec(select(Code).order_by(Code.position)))  # type: ignore[arg-type]
     columns = [c.path for c in codes if c.path.count("/") + 1 == depth]
-    column_of = {c.id: ancestor_at_depth(c.path, depth) for c in codes if c.path.count("/") + 1 >= depth}
+    column_of: dict[int, str] = {
+        c.id: ancestor_at_depth(c.path, depth)
+        for c in codes
+        if c.id is not None and c.path.count("/") + 1 >= depth
+    }
     informants = list(
         session.exec(select(Informant).order_by(Informant.role, Informant.name))  # type: ignore[arg-type]
     )
@@ -50,7 +54,7 @@ def count_matrix(session: Session, depth: int = 1, coder: str | None = None) -> 
             cells[(inf.name, col)] = 0 if inf.id in has_source else None
     if column_of:
         mapping = " UNION ALL ".join(
-            f"SELECT {int(cid)} AS code_id, :c{i} AS col" for i, cid in enumerate(column_of)
+            f"SELECT {cid:d} AS code_id, :c{i} AS col" for i, cid in enumerate(column_of)
         )
         params: dict[str, object] = {f"c{i}": column_of[cid] for i, cid in enumerate(column_of)}
         coder_filter = ""

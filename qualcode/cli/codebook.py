@@ -22,9 +22,7 @@ def validate(file: Path) -> None:
 
     book = load_codebook(file)
     top = sum(1 for c in book.codes if c.parent_path is None)
-    scale = (
-        f", magnitude {book.magnitude.min}..{book.magnitude.max}" if book.magnitude else ""
-    )
+    scale = f", magnitude {book.magnitude.min}..{book.magnitude.max}" if book.magnitude else ""
     click.echo(f"{file}: ok: '{book.name}', {len(book.codes)} codes ({top} top-level){scale}")
 
 
@@ -61,14 +59,11 @@ def show(ctx: click.Context, fmt: str) -> None:
 
     with open_project(ctx) as project, project.read() as s:
         book = codebook_from_project(s)
-        counts = dict(
-            s.connection().execute(
-                text(
-                    "SELECT c.path, COUNT(cd.id) FROM code c "
-                    "LEFT JOIN coding cd ON cd.code_id = c.id GROUP BY c.path"
-                )
-            )
+        sql = text(
+            "SELECT c.path, COUNT(cd.id) FROM code c "
+            "LEFT JOIN coding cd ON cd.code_id = c.id GROUP BY c.path"
         )
+        counts = {path: n for path, n in s.connection().execute(sql)}
     if fmt == "yaml":
         click.echo(book.to_yaml(), nl=False)
         return

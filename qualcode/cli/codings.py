@@ -32,11 +32,17 @@ def import_(ctx: click.Context, file: Path, coder: str | None) -> None:
 
 
 @codings.command("export")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="File to write (default: stdout).")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="File to write (default: stdout)."
+)
 @click.option("--coder", "coders", multiple=True, help="Only this coder's codings (repeatable).")
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
-@click.option("--code", "codes", multiple=True, help="Only this code, by path or name (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option(
+    "--code", "codes", multiple=True, help="Only this code, by path or name (repeatable)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
 @click.pass_context
 def export(
     ctx: click.Context,

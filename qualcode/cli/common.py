@@ -1,4 +1,4 @@
-"""What every command shares: the project option, output formats, and turning errors into one line."""
+"""What every command shares: the project option, output formats, errors as one line."""
 
 from __future__ import annotations
 
@@ -110,4 +110,3 @@ def current_user() -> str:
         return getpass.getuser()
     except Exception:  # no user name in some containers; the audit log still needs an actor
         return "qualcode"
-

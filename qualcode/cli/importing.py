@@ -19,7 +19,10 @@ SEGMENT_MODES = ("turn", "paragraph", "sentence")
 @click.option("--role", help="The role (group) of a new informant, e.g. official.")
 @click.option("--kind", type=click.Choice(SOURCE_KINDS), help="Source kind [default: interview].")
 @click.option(
-    "--segment", "segment_by", type=click.Choice(SEGMENT_MODES), help="Segmentation [default: turn]."
+    "--segment",
+    "segment_by",
+    type=click.Choice(SEGMENT_MODES),
+    help="Segmentation [default: turn].",
 )
 @click.option(
     "--meta",

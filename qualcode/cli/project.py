@@ -43,7 +43,9 @@ def status(ctx: click.Context, fmt: str) -> None:
 
 
 @click.command()
-@click.option("--no-app", is_flag=True, help="Build the demo and print a summary; do not open the app.")
+@click.option(
+    "--no-app", is_flag=True, help="Build the demo and print a summary; do not open the app."
+)
 @click.option("--coder", default="resa", show_default=True, help="The coder the app opens as.")
 @click.pass_context
 def demo(ctx: click.Context, no_app: bool, coder: str) -> None:

@@ -79,7 +79,7 @@ _NAME = rf"[^\W\d_]{_WORD_CHARS}(?: [^\W_]{_WORD_CHARS}){{0,4}}"
 _SPEAKER = re.compile(
     rf"\*\*(?P<bold_in>{_NAME}):\*\*"  # **Name:**
     rf"|\*\*(?P<bold_out>{_NAME})\*\*:"  # **Name**:
-    rf"|\[(?P<bracketed>{_NAME})\]:?"  # [Name]
+    rf"|\[(?P<bracketed>{_NAME})\](?!\():?"  # [Name], but not a Markdown link [text](url)
     rf"|(?P<plain>{_NAME}):(?=\s|$)"  # Name:  (a colon before "//" is a URL, not a speaker)
 )
 
@@ -259,16 +259,20 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 # --- the entry point --------------------------------------------------------------------------
 
 
-def segment_text(text: str, mode: str = "turn") -> list[SegmentSpan]:
+def segment_text(text: str, mode: str = "turn", *, turns: bool = True) -> list[SegmentSpan]:
     """Segment normalized text by ``turn`` (falling back to paragraphs), ``paragraph`` or
-    ``sentence``. Offsets are code-point indices into ``text``."""
+    ``sentence``. Offsets are code-point indices into ``text``.
+
+    With ``turns=False`` no line starts a turn: for documents, where ``Notes:`` or
+    ``ABSTRACT:`` is part of the text, not a speaker.
+    """
     if mode not in SEGMENT_MODES:
         raise ValueError(f"unknown segmentation mode {mode!r} (expected one of {SEGMENT_MODES})")
-    turns = _find_turns(text)
-    regions = _turn_regions(text, turns)
+    turns_found = _find_turns(text) if turns else []
+    regions = _turn_regions(text, turns_found)
     spans: list[SegmentSpan] = []
     for r in regions:
-        if mode == "turn" and turns:
+        if mode == "turn" and turns_found:
             pieces = [t for t in [_trim(text, r.start, r.end)] if t is not None]
         else:
             pieces = _paragraphs(text, r.start, r.end)

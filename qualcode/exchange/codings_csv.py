@@ -1,4 +1,4 @@
-"""Codings as CSV: ``source, segment, start, end, code, coder, magnitude, memo`` (+ ``text`` on export).
+"""Codings as CSV: ``source, segment, start, end, code, coder, magnitude, memo`` (+ ``text``).
 
 On import each row gives either ``segment`` (1-based ordinal: the whole segment) or ``start`` and
 ``end`` (code-point offsets into the source's normalized text; when ``segment`` is given as well the
@@ -13,16 +13,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, insert, text
+from sqlmodel import Session, col, select
 
 from qualcode.core.errors import InputError, QualcodeError
 from qualcode.storage.codes import magnitude_scale, resolve_code
 from qualcode.storage.codings import check_magnitude, check_span, coder_id
-from qualcode.storage.models import AuditEntry, Code, Coder, Coding, Segment, Source, utcnow
+from qualcode.storage.models import AuditEntry, Code, Coding, Segment, Source, utcnow
 from qualcode.storage.project import Project
 
 COLUMNS = ("source", "segment", "start", "end", "code", "coder", "magnitude", "memo")
@@ -54,14 +55,16 @@ def import_codings_csv(
 ) -> CodingsImportReport:
     text = _read_text(path)
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+    header = list(reader.fieldnames or [])
     _check_header(path, header)
     report = CodingsImportReport()
     with project.write() as session:
         rows = _resolve_rows(session, path, reader, default_coder)
         if not rows:
             raise InputError(path, "no codings in the file")
-        coder_ids = {name: coder_id(session, name, actor) for name in sorted({r.coder for r in rows})}
+        coder_ids = {
+            name: coder_id(session, name, actor) for name in sorted({r.coder for r in rows})
+        }
         present = _existing_keys(session, {r.source.id for r in rows if r.source.id is not None})
         now = utcnow()
         new: list[dict[str, object]] = []
@@ -85,8 +88,10 @@ def import_codings_csv(
                 }
             )
         if new:
-            session.execute(insert(Coding), new)
-            ids = _ids_of(session, new)
+            inserted = session.execute(
+                insert(Coding).returning(col(Coding.id), sort_by_parameter_order=True), new
+            )
+            ids = [row[0] for row in inserted]
             session.execute(
                 insert(AuditEntry),
                 [
@@ -158,8 +163,15 @@ def _resolve_rows(
                 continue
             rows.append(
                 _resolve(
-                    session, path, line_of_record, values, sources, scale, code_cache,
-                    segment_cache, default_coder,
+                    session,
+                    path,
+                    line_of_record,
+                    values,
+                    sources,
+                    scale,
+                    code_cache,
+                    segment_cache,
+                    default_coder,
                 )
             )
     except csv.Error as err:
@@ -240,26 +252,13 @@ def _int(value: str | None, column: str, fail: object) -> int | None:
         raise fail(f"{column} must be a whole number, not '{value}'") from None  # type: ignore[operator]
 
 
-def _existing_keys(session: Session, source_ids: set[int]) -> set[tuple[int, int, int, int, int]]:
+def _existing_keys(session: Session, source_ids: set[int]) -> set[tuple[int, ...]]:
     if not source_ids:
         return set()
-    stmt = select(
-        Coding.source_id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end
-    ).where(Coding.source_id.in_(source_ids))  # type: ignore[union-attr]
-    return {tuple(r) for r in session.exec(stmt)}  # type: ignore[misc]
-
-
-def _ids_of(session: Session, rows: list[dict[str, object]]) -> list[int]:
-    """The ids given to freshly inserted codings, in the order of ``rows``."""
-    wanted = {(r["source_id"], r["code_id"], r["coder_id"], r["start"], r["end"]) for r in rows}
-    found = {}
-    stmt = select(
-        Coding.id, Coding.source_id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end
-    ).where(Coding.source_id.in_({r["source_id"] for r in rows}))  # type: ignore[union-attr]
-    for cid, *key in session.exec(stmt):
-        if tuple(key) in wanted:
-            found[tuple(key)] = cid
-    return [found[(r["source_id"], r["code_id"], r["coder_id"], r["start"], r["end"])] for r in rows]
+    sql = text(
+        'SELECT source_id, code_id, coder_id, start, "end" FROM coding WHERE source_id IN :ids'
+    ).bindparams(bindparam("ids", expanding=True))
+    return {tuple(r) for r in session.connection().execute(sql, {"ids": sorted(source_ids)})}
 
 
 # -- export -------------------------------------------------------------------------------------
@@ -271,48 +270,66 @@ def export_rows(
     codes: list[str] | None = None,
 ) -> list[dict[str, object]]:
     """Every coding (filtered) as a dict of EXPORT_COLUMNS, in a stable order."""
-    stmt = (
-        select(Coding, Source, Code, Coder)
-        .join(Source, Source.id == Coding.source_id)  # type: ignore[arg-type]
-        .join(Code, Code.id == Coding.code_id)  # type: ignore[arg-type]
-        .join(Coder, Coder.id == Coding.coder_id)  # type: ignore[arg-type]
-    )
+    where, params = ["1 = 1"], {}
     if coders:
-        stmt = stmt.where(Coder.name.in_(coders))  # type: ignore[attr-defined]
+        where.append("k.name IN :coders")
+        params["coders"] = list(coders)
     if sources:
-        stmt = stmt.where(Source.name.in_(sources))  # type: ignore[attr-defined]
+        where.append("s.name IN :sources")
+        params["sources"] = list(sources)
     if codes:
-        paths = [resolve_code(session, c).path for c in codes]
-        stmt = stmt.where(Code.path.in_(paths))  # type: ignore[attr-defined]
-    stmt = stmt.order_by(Source.name, Coding.start, Coding.end, Code.path, Coder.name)
-    segments: dict[int, list[Segment]] = {}
+        where.append("c.path IN :codes")
+        params["codes"] = [resolve_code(session, name).path for name in codes]
+    sql = text(
+        'SELECT s.id, s.name, cd.start, cd."end", c.path, k.name, cd.magnitude, cd.memo '
+        "FROM coding cd JOIN source s ON s.id = cd.source_id JOIN code c ON c.id = cd.code_id "
+        f"JOIN coder k ON k.id = cd.coder_id WHERE {' AND '.join(where)} "
+        'ORDER BY s.name, cd.start, cd."end", c.path, k.name'
+    )
+    for name in params:
+        sql = sql.bindparams(bindparam(name, expanding=True))
+    conn = session.connection()
+    texts: dict[int, str] = {}
+    segments: dict[int, list[tuple[int, int, int]]] = {}
     out: list[dict[str, object]] = []
-    for coding, source, code, coder in session.exec(stmt):
-        if source.id not in segments:
-            segments[source.id] = list(
-                session.exec(select(Segment).where(Segment.source_id == source.id))
-            )
+    for source_id, source, start, end, path, coder, magnitude, memo in conn.execute(sql, params):
+        if source_id not in texts:
+            texts[source_id] = conn.execute(
+                text("SELECT text FROM source WHERE id = :i"), {"i": source_id}
+            ).scalar_one()
+            segments[source_id] = [
+                tuple(r)
+                for r in conn.execute(
+                    text(
+                        'SELECT start, "end", ordinal FROM segment WHERE source_id = :i '
+                        "ORDER BY start"
+                    ),
+                    {"i": source_id},
+                )
+            ]
         out.append(
             {
-                "source": source.name,
-                "segment": _segment_of(segments[source.id], coding.start, coding.end),
-                "start": coding.start,
-                "end": coding.end,
-                "code": code.path,
-                "coder": coder.name,
-                "magnitude": coding.magnitude,
-                "memo": coding.memo,
-                "text": source.text[coding.start : coding.end],
+                "source": source,
+                "segment": _segment_of(segments[source_id], start, end),
+                "start": start,
+                "end": end,
+                "code": path,
+                "coder": coder,
+                "magnitude": magnitude,
+                "memo": memo,
+                "text": texts[source_id][start:end],
             }
         )
     return out
 
 
-def _segment_of(segments: list[Segment], start: int, end: int) -> int | None:
+def _segment_of(segments: list[tuple[int, int, int]], start: int, end: int) -> int | None:
     """The ordinal of the one segment containing the whole span, else None."""
-    for seg in segments:
-        if seg.start <= start and end <= seg.end:
-            return seg.ordinal
+    i = bisect_right(segments, (start, float("inf"))) - 1
+    if i >= 0:
+        seg_start, seg_end, ordinal = segments[i]
+        if seg_start <= start and end <= seg_end:
+            return ordinal
     return None
 
 

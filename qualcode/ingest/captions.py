@@ -33,7 +33,7 @@ _NOT_NAME = re.compile(r"[^\w.'’\-\s]")
 class _Turn:
     start: int  # seconds
     speaker: str | None
-    text: str
+    parts: list[str]  # the text of its cues, joined once at the end
 
 
 def render_captions(text: str, path: str | Path, fmt: str) -> tuple[str, list[str]]:
@@ -49,9 +49,9 @@ def render_captions(text: str, path: str | Path, fmt: str) -> tuple[str, list[st
     for caption in captions:
         for speaker, said in _pieces(caption.lines, fmt):
             if turns and speaker is not None and turns[-1].speaker == speaker:
-                turns[-1].text += " " + said
+                turns[-1].parts.append(said)
             else:
-                turns.append(_Turn(caption.start_in_seconds, speaker, said))
+                turns.append(_Turn(caption.start_in_seconds, speaker, [said]))
     if not turns:
         raise InputError(path, "no captions found")
     if arrows > len(captions):
@@ -70,7 +70,8 @@ def render_captions(text: str, path: str | Path, fmt: str) -> tuple[str, list[st
                     warnings.append(warning)
             label = labels[turn.speaker]
         stamp = format_timestamp(turn.start)
-        lines.append(f"[{stamp}] {label}: {turn.text}" if label else f"[{stamp}] {turn.text}")
+        said = " ".join(turn.parts)
+        lines.append(f"[{stamp}] {label}: {said}" if label else f"[{stamp}] {said}")
     return "\n\n".join(lines) + "\n", warnings
 
 

@@ -72,7 +72,9 @@ def import_files(
     if kind is not None and kind not in SOURCE_KINDS:
         raise InputError(kind, f"unknown source kind (use one of {', '.join(SOURCE_KINDS)})")
     if segment_by is not None and segment_by not in SEGMENT_MODES:
-        raise InputError(segment_by, f"unknown segmentation (use one of {', '.join(SEGMENT_MODES)})")
+        raise InputError(
+            segment_by, f"unknown segmentation (use one of {', '.join(SEGMENT_MODES)})"
+        )
     report = ImportReport()
     metas = _metadata_for(paths, meta_path, report)
 
@@ -169,12 +171,12 @@ def _ensure_informants(
     """Create or update the informants the imported sources belong to; return name -> id."""
     described: dict[str, InformantMeta] = {}
     for meta in metas.values():
-        for info in meta.informants:
-            described.setdefault(info.name, info)
+        for person in meta.informants:
+            described.setdefault(person.name, person)
     wanted = {p.informant for p in report.imported if p.informant}
     ids: dict[str, int] = {}
     for name in sorted(wanted):
-        info = described.get(name)
+        info: InformantMeta | None = described.get(name)
         row = session.exec(select(Informant).where(Informant.name == name)).first()
         if row is None:
             row = Informant(
@@ -214,7 +216,9 @@ def _update_informant(session: Session, row: Informant, info: InformantMeta, act
         audit(session, actor, "update", "informant", row.id, **changes)
 
 
-def _store(session: Session, plan: PlannedSource, informant_ids: dict[str, int], actor: str) -> None:
+def _store(
+    session: Session, plan: PlannedSource, informant_ids: dict[str, int], actor: str
+) -> None:
     source = Source(
         name=plan.name,
         kind=plan.kind,

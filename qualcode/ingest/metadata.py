@@ -238,6 +238,8 @@ def _read_yaml(text: str, b: _Builder) -> None:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise b.error("YAML anchors and aliases (&, *) are not allowed", _line(event))
+            if getattr(event, "tag", None):  # values are read as written; tags have no use
+                raise b.error("YAML tags (!!...) are not allowed", _line(event))
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -18,8 +18,8 @@ from qualcode.ingest.docx import read_docx_text
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt")
 NO_TURNS_WARNING = "no speaker turns found; segmented by paragraph"
 
-# Documents and field notes have no speakers; only transcripts are expected to.
-_KINDS_WITHOUT_SPEAKERS = ("document", "observation")
+# Only interviews are expected to have speaker turns; documents and field notes need not.
+_NO_TURNS_EXPECTED = ("document", "observation")
 
 
 @dataclass
@@ -44,8 +44,9 @@ def read_source(
 ) -> ParsedSource:
     """Read and segment a transcript. Raises :class:`InputError` for anything wrong with it.
 
-    ``kind`` is the source kind; for a ``document`` or ``observation`` the fallback from turns
-    to paragraphs is expected and not warned about.
+    ``kind`` is the source kind. A ``document`` has no speaker turns: a line such as
+    ``Notes: ...`` stays text. For a document or an ``observation`` the fallback from turns to
+    paragraphs is expected and not warned about.
     """
     if segment_by not in SEGMENT_MODES:
         raise ValueError(f"unknown segmentation mode {segment_by!r}")
@@ -69,8 +70,8 @@ def read_source(
         if suffix in (".vtt", ".srt"):
             text, caption_warnings = render_captions(text, path, suffix[1:])
             warnings.extend(caption_warnings)
-    segments = segment_text(text, segment_by)
-    if segment_by == "turn" and kind not in _KINDS_WITHOUT_SPEAKERS and not has_turns(text):
+    segments = segment_text(text, segment_by, turns=kind != "document")
+    if segment_by == "turn" and kind not in _NO_TURNS_EXPECTED and not has_turns(text):
         warnings.append(NO_TURNS_WARNING)
     return ParsedSource(text, segments, encoding, warnings)
 

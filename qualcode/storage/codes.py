@@ -7,8 +7,10 @@ never lost to a codebook edit) and reported.
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -45,12 +47,13 @@ def load_codebook_into(session: Session, codebook: Codebook, actor: str) -> Code
     by_path = {c.path: c for c in existing}
     seen: set[int] = set()
     ids_by_path: dict[str, int] = {}
+    before = {c.id: _snapshot(c) for c in existing}
     # Free every shortcut first: the file is the authority, and a shortcut may move between codes.
-    for row in existing:
-        row.shortcut = None
+    for code in existing:
+        code.shortcut = None
     session.flush()
     for position, cdef in enumerate(codebook.codes):
-        row = by_guid.get(cdef.guid) or by_path.get(cdef.path)
+        row: Code | None = by_guid.get(cdef.guid) or by_path.get(cdef.path)
         values = _values(cdef, position, ids_by_path)
         if row is None:
             row = Code(**values)
@@ -59,15 +62,14 @@ def load_codebook_into(session: Session, codebook: Codebook, actor: str) -> Code
             report.added.append(cdef.path)
             audit(session, actor, "create", "code", row.id, path=cdef.path, guid=cdef.guid)
         else:
-            before = _snapshot(row)
             for key, value in values.items():
                 setattr(row, key, value)
             session.add(row)
             session.flush()
-            after = _snapshot(row)
-            if before != after:
+            after, old = _snapshot(row), before[row.id]
+            if old != after:
                 report.updated.append(cdef.path)
-                changed = {k: after[k] for k in after if before.get(k) != after[k]}
+                changed = {k: after[k] for k in after if old.get(k) != after[k]}
                 audit(session, actor, "update", "code", row.id, **changed)
             else:
                 report.unchanged += 1
@@ -84,8 +86,8 @@ def load_codebook_into(session: Session, codebook: Codebook, actor: str) -> Code
     return report
 
 
-def _values(cdef: CodeDef, position: int, ids_by_path: dict[str, int]) -> dict[str, object]:
-    values: dict[str, object] = {f: getattr(cdef, f) for f in FIELDS}
+def _values(cdef: CodeDef, position: int, ids_by_path: dict[str, int]) -> dict[str, Any]:
+    values: dict[str, Any] = {f: getattr(cdef, f) for f in FIELDS}
     values.update(
         guid=cdef.guid,
         path=cdef.path,
@@ -97,14 +99,18 @@ def _values(cdef: CodeDef, position: int, ids_by_path: dict[str, int]) -> dict[s
 
 
 def _snapshot(row: Code) -> dict[str, object]:
-    return {k: getattr(row, k) for k in (*FIELDS, "guid", "path", "position", "parent_id", "keywords")}
+    return {
+        k: getattr(row, k) for k in (*FIELDS, "guid", "path", "position", "parent_id", "keywords")
+    }
 
 
 def magnitude_scale(session: Session) -> MagnitudeScale | None:
     stored = get_setting(session, "magnitude_scale")
     if not stored:
         return None
-    return MagnitudeScale(labels={int(k): v for k, v in sorted(stored.items(), key=lambda kv: int(kv[0]))})
+    return MagnitudeScale(
+        labels={int(k): v for k, v in sorted(stored.items(), key=lambda kv: int(kv[0]))}
+    )
 
 
 def codebook_from_project(session: Session) -> Codebook:
@@ -168,6 +174,9 @@ def resolve_code(session: Session, name_or_path: str) -> Code:
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise QualcodeError(f"unknown code '{name_or_path}'")
+        known = list(session.exec(select(Code.path)))
+        close = difflib.get_close_matches(name_or_path, known, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise QualcodeError(f"unknown code '{name_or_path}'{hint}")
     paths = ", ".join(sorted(m.path for m in matches))
     raise QualcodeError(f"code name '{name_or_path}' is ambiguous: give its path ({paths})")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 import pytest
-
 from conftest import fingerprint, run
+
 from qualcode.cli import main
 
 
@@ -40,7 +40,9 @@ def test_segments_json_contract_offsets_map_back(project: Path) -> None:
 
 
 def test_codings_csv_round_trip(project: Path, workdir: Path) -> None:
-    segments = json.loads(run("segments", "--source", "ratna", "--format", "json", db=project).output)
+    segments = json.loads(
+        run("segments", "--source", "ratna", "--format", "json", db=project).output
+    )
     second = segments[1]
     start = second["start"] + second["text"].index("training")
     rows = [
@@ -65,7 +67,15 @@ def test_codings_csv_round_trip(project: Path, workdir: Path) -> None:
     assert records[0]["magnitude"] == "2" and records[0]["memo"] == "runs training"
     assert records[1]["segment"] == "2"  # a sub-span inside one segment names it
     assert list(records[0]) == [
-        "source", "segment", "start", "end", "code", "coder", "magnitude", "memo", "text",
+        "source",
+        "segment",
+        "start",
+        "end",
+        "code",
+        "coder",
+        "magnitude",
+        "memo",
+        "text",
     ]
 
     # Importing the export again changes nothing: every row is already there.
@@ -179,7 +189,9 @@ def test_interview_without_informant_is_refused(project: Path, workdir: Path) ->
 
 def test_document_needs_no_informant(project: Path, workdir: Path) -> None:
     doc = workdir / "stats.md"
-    doc.write_text("# Table\n\nSome numbers.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", encoding="utf-8")
+    doc.write_text(
+        "# Table\n\nSome numbers.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", encoding="utf-8"
+    )
     result = run("import", str(doc), "--kind", "document", db=project)
     assert result.exit_code == 0, result.output
     listing = json.loads(run("sources", "--format", "json", db=project).output)

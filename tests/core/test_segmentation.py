@@ -83,6 +83,7 @@ def test_timestamps(line: str, timestamp: str, speaker: str | None, said: str) -
         "[99:99] not a time",
         "Note:no space after the colon",
         "- Ratna: a list item",
+        "[the recap](recap.md) is attached",
     ],
 )
 def test_lines_that_do_not_start_turns(line: str) -> None:
@@ -111,7 +112,10 @@ def test_text_before_the_first_turn_is_its_own_segment() -> None:
 def test_turn_mode_falls_back_to_paragraphs() -> None:
     text = "First paragraph,\nstill first.\n\n  \nSecond one.\n"
     assert not has_turns(text)
-    assert texts(text) == [(None, None, "First paragraph,\nstill first."), (None, None, "Second one.")]
+    assert texts(text) == [
+        (None, None, "First paragraph,\nstill first."),
+        (None, None, "Second one."),
+    ]
 
 
 def test_a_timestamp_alone_on_a_line_dates_the_turn_after_it() -> None:
@@ -201,6 +205,20 @@ def test_offsets_are_code_points_of_the_normalized_text() -> None:
 
 def test_zero_width_joiner_in_a_speaker_name() -> None:
     assert texts("Mi\u200dna: hello")[0][0] == "Mi\u200dna"
+
+
+def test_documents_have_no_turns() -> None:
+    text = "Title\n\nNotes: Sampang has 3,318 MSMEs. Only 47 have an NIB.\n[00:01:00] Ratna: hi"
+    assert texts(text)[1] == ("Notes", None, "Sampang has 3,318 MSMEs. Only 47 have an NIB.")
+    for mode in SEGMENT_MODES:
+        segments = segment_text(text, mode, turns=False)
+        assert {(s.speaker, s.timestamp) for s in segments} == {(None, None)}
+    assert [text[s.start : s.end] for s in segment_text(text, "sentence", turns=False)] == [
+        "Title",
+        "Notes: Sampang has 3,318 MSMEs.",
+        "Only 47 have an NIB.",
+        "[00:01:00] Ratna: hi",
+    ]
 
 
 def test_unknown_mode() -> None:
@@ -304,9 +322,11 @@ TRANSCRIPTS = st.one_of(
 )
 
 
-def prefix_positions(text: str) -> set[int]:
+def prefix_positions(text: str, turns: bool = True) -> set[int]:
     """Positions inside speaker/timestamp prefixes, found line by line."""
     inside: set[int] = set()
+    if not turns:
+        return inside
     pos = 0
     while pos < len(text):
         end = text.find("\n", pos)
@@ -319,7 +339,7 @@ def prefix_positions(text: str) -> set[int]:
     return inside
 
 
-def assert_invariant(text: str, segments: list[SegmentSpan]) -> None:
+def assert_invariant(text: str, segments: list[SegmentSpan], turns: bool = True) -> None:
     previous_end = 0
     for s in segments:
         assert previous_end <= s.start < s.end <= len(text), "in order, non-overlapping, non-empty"
@@ -329,7 +349,7 @@ def assert_invariant(text: str, segments: list[SegmentSpan]) -> None:
     for s in segments:
         for i in range(s.start, s.end):
             covered[i] += 1
-    inside = prefix_positions(text)
+    inside = prefix_positions(text, turns)
     for i, ch in enumerate(text):
         if i in inside:
             assert covered[i] == 0, f"prefix character {ch!r} at {i} is in a segment"
@@ -346,10 +366,10 @@ def contains(outer: SegmentSpan, inner: SegmentSpan) -> bool:
 
 
 @settings(max_examples=400)
-@given(TRANSCRIPTS, st.sampled_from(SEGMENT_MODES))
-def test_invariant(raw: str, mode: str) -> None:
+@given(TRANSCRIPTS, st.sampled_from(SEGMENT_MODES), st.booleans())
+def test_invariant(raw: str, mode: str, turns: bool) -> None:
     text = normalize(raw)
-    assert_invariant(text, segment_text(text, mode))
+    assert_invariant(text, segment_text(text, mode, turns=turns), turns)
 
 
 @settings(max_examples=300)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import time
 from pathlib import Path
 
 import pytest
@@ -231,3 +232,17 @@ def test_bad_captions(tmp_path: Path, name: str, data: str | bytes, reason: str)
     with pytest.raises(InputError) as info:
         read_source(path)
     assert str(info.value).startswith(f"{path}: {reason}")
+
+
+def test_a_long_zoom_monologue_reads_quickly(tmp_path: Path) -> None:
+    cues = "".join(
+        f"{i}\n00:{i // 6000 % 60:02d}:{i // 100 % 60:02d}.000 --> 00:59:59.000\n"
+        f"Kurnia Supartina: {'kata ' * 10}\n\n"
+        for i in range(1, 20_001)
+    )
+    path = write(tmp_path, "long.vtt", "WEBVTT\n\n" + cues)
+    started = time.perf_counter()
+    parsed = read_source(path)
+    assert time.perf_counter() - started < 10.0
+    assert len(parsed.segments) == 1
+    assert parsed.segments[0].speaker == "Kurnia Supartina"

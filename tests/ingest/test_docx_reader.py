@@ -38,8 +38,10 @@ def transcript(tmp_path: Path) -> Path:
     answer.add_run().add_break()
     answer.add_run("It is from the 2021 recapitulation.")
     table = document.add_table(rows=3, cols=3)
-    for row, cells in zip(table.rows, [("Year", "Fostered", "Note"), ("2020", "1.204", "")]):
-        for cell, text in zip(row.cells, cells):
+    for row, cells in zip(
+        table.rows[:2], [("Year", "Fostered", "Note"), ("2020", "1.204", "")], strict=True
+    ):
+        for cell, text in zip(row.cells, cells, strict=True):
             cell.text = text
     merged = table.rows[2].cells[0].merge(table.rows[2].cells[1])
     merged.text = "Total so far"

@@ -118,6 +118,19 @@ def test_no_turns_falls_back_to_paragraphs_with_a_warning(tmp_path: Path) -> Non
     assert read_source(path, "paragraph").warnings == []
 
 
+def test_documents_keep_label_lines_as_text(tmp_path: Path) -> None:
+    path = write(tmp_path, "recap.md", "# Recap\n\nNotes: 47 have an NIB.\n")
+    assert segments(read_source(path, kind="document")) == [
+        (None, None, "# Recap"),
+        (None, None, "Notes: 47 have an NIB."),
+    ]
+    assert segments(read_source(path, "paragraph", kind="interview"))[1] == (
+        "Notes",
+        None,
+        "47 have an NIB.",
+    )
+
+
 # --- encodings --------------------------------------------------------------------------------
 
 TEXT = "Ratna: Café “kopi” — naïve\r\nINTERVIEWER: Terima kasih.\r\n"
@@ -168,11 +181,19 @@ def assert_input_error(path: Path, reason: str) -> None:
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [
-        ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary file, not a transcript"),
+        (
+            "photo.txt",
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00",
+            "binary file, not a transcript",
+        ),
         ("empty.txt", b"", "file is empty"),
         ("blank.md", b" \n\t\r\n  \n", "file is empty"),
         ("bom-only.txt", codecs.BOM_UTF8 + b"\n", "file is empty"),
-        ("report.pdf", b"%PDF-1.4", "unknown format '.pdf' (supported: .txt, .md, .docx, .vtt, .srt)"),
+        (
+            "report.pdf",
+            b"%PDF-1.4",
+            "unknown format '.pdf' (supported: .txt, .md, .docx, .vtt, .srt)",
+        ),
         ("README", b"text", "unknown format: no file extension"),
     ],
 )

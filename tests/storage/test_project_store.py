@@ -57,7 +57,7 @@ def test_foreign_keys_are_enforced(store: Project) -> None:
     with pytest.raises(Exception, match="FOREIGN KEY"):
         with store.write() as s:
             s.connection().exec_driver_sql(
-                "INSERT INTO coding (source_id, code_id, coder_id, start, \"end\", created_at, "
+                'INSERT INTO coding (source_id, code_id, coder_id, start, "end", created_at, '
                 "updated_at) VALUES (99, 99, 99, 0, 1, '2020-01-01', '2020-01-01')"
             )
 

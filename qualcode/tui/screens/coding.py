@@ -8,7 +8,6 @@ transcript and codebook, Escape goes back to Sources.
 
 from __future__ import annotations
 
-
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -16,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
+from textual.widgets.tree import TreeNode
 
 from qualcode.storage.codings import add_coding, coder_id, remove_coding
 from qualcode.storage.models import Code, Coding, Source
@@ -114,7 +114,7 @@ class CodingScreen(Screen[None]):
         counts: dict[int, int] = {}
         for c in self.codings:
             counts[c.code_id] = counts.get(c.code_id, 0) + 1
-        nodes = {None: tree.root}
+        nodes: dict[int | None, TreeNode[CodeRow | None]] = {None: tree.root}
         for code in self.codes:
             parent = nodes.get(code.parent_id, tree.root)
             label = Text()
@@ -222,5 +222,3 @@ def rulebook_text(code: CodeRow) -> Text:
             text.append(f"{title}: ", style="bold")
             text.append(body.strip() + "\n")
     return text
-
-

@@ -32,7 +32,9 @@ class SourcesScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Sources by informant role — Enter opens a source for coding", id="sources-help")
+        yield Static(
+            "Sources by informant role — Enter opens a source for coding", id="sources-help"
+        )
         yield OptionList(id="sources")
         yield Footer()
 

@@ -141,7 +141,9 @@ class TranscriptView(ScrollView, can_focus=True):
         lines = self._wrapped.get(index)
         if lines is None:
             start, end = self.spans[index]
-            lines = [(start + a, start + b) for a, b in wrap(self.text[start:end], self._text_width)]
+            lines = [
+                (start + a, start + b) for a, b in wrap(self.text[start:end], self._text_width)
+            ]
             if len(self._wrapped) > 4096:
                 self._wrapped.clear()
             self._wrapped[index] = lines

@@ -52,8 +52,13 @@ def _initial_schema(conn: Connection) -> None:
     _audit_log_append_only(conn)
 
 
+def _undo_history(conn: Connection) -> None:
+    models.CodingAction.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial_schema),
+    Migration(2, "undo history of coding actions", _undo_history),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].id
 

@@ -167,3 +167,22 @@ class AuditEntry(SQLModel, table=True):
     entity: str
     entity_id: int | None = None
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+
+
+class CodingAction(SQLModel, table=True):
+    """One step of a coder's undo history: what a coding was before and after the action.
+
+    ``state`` is ``done`` (undoable), ``undone`` (redoable) or ``discarded`` (an undone step
+    overtaken by a new action). Kept in the project so undo survives restarting the app.
+    """
+
+    __tablename__ = "coding_action"
+    __table_args__ = (Index("ix_coding_action_coder_state", "coder_id", "state"),)
+    id: int | None = Field(default=None, primary_key=True)
+    coder_id: int = Field(foreign_key="coder.id", ondelete="RESTRICT")
+    kind: str  # apply | remove | magnitude | memo
+    coding_id: int
+    before: str = Field(default="null", sa_column=Column(Text, nullable=False, default="null"))
+    after: str = Field(default="null", sa_column=Column(Text, nullable=False, default="null"))
+    state: str = "done"
+    created_at: datetime = Field(default_factory=utcnow)

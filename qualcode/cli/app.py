@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from qualcode.cli.common import current_user, db_location
@@ -20,10 +18,12 @@ def code(ctx: click.Context, coder: str | None) -> None:
     """Open the coding app on the project."""
     from qualcode.storage.project import Project
     from qualcode.tui.app import run_app
+    from qualcode.tui.config import load_config
 
     location = db_location(ctx)
     Project.open(location).close()  # a missing or foreign file is a one-line error, not a crash
-    run_app(location, coder=coder or os.environ.get("USER") or current_user())
+    config = load_config()
+    run_app(location, coder=coder or config.coder or current_user(), keys=config.keys)
 
 
 COMMANDS = [code]

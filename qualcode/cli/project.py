@@ -65,8 +65,9 @@ def demo(ctx: click.Context, no_app: bool, coder: str) -> None:
         print_summary(ctx)
         return
     from qualcode.tui.app import run_app
+    from qualcode.tui.config import load_config
 
-    run_app(location, coder=coder)
+    run_app(location, coder=coder, keys=load_config().keys)
 
 
 def print_summary(ctx: click.Context) -> None:

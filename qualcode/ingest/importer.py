@@ -117,13 +117,16 @@ def _metadata_for(
     """The metadata file given, or the informants.yaml/.csv found beside each folder's files."""
     if meta_path is not None:
         report.metadata_files.append(str(meta_path))
-        return {None: load_metadata(meta_path)}
+        meta = load_metadata(meta_path)
+        report.warnings.extend(f"{meta_path}: {w}" for w in meta.warnings)
+        return {None: meta}
     found: dict[Path | None, Metadata] = {}
     for folder in sorted({p.parent.resolve() for p in paths}):
         candidate = find_metadata(folder)
         if candidate is not None:
-            found[folder] = load_metadata(candidate)
+            found[folder] = meta = load_metadata(candidate)
             report.metadata_files.append(str(candidate))
+            report.warnings.extend(f"{candidate}: {w}" for w in meta.warnings)
     return found
 
 
@@ -146,7 +149,7 @@ def _plan(
             "interview has no informant: give --informant NAME, or list the file in "
             "informants.yaml (--meta)",
         )
-    parsed = read_source(path, segment_by=mode)
+    parsed = read_source(path, segment_by=mode, kind=kind)
     if not parsed.segments:
         raise InputError(path, "no text to segment")
     report.warnings.extend(f"{path}: {w}" for w in parsed.warnings)

@@ -1,6 +1,7 @@
 """The coding app. ``make_app`` is the one factory used by the CLI and by the tests.
 
-Key bindings of each screen are listed in its class docstring and in the help screen (``?``).
+Keys everywhere: ``?`` help (every key, generated from the bindings), ``ctrl+p`` command palette
+(sources, informants, codes), ``ctrl+q`` quit. Each screen lists its own keys in its docstring.
 """
 
 from __future__ import annotations
@@ -8,27 +9,36 @@ from __future__ import annotations
 from textual.app import App
 from textual.binding import Binding
 
+from qualcode.storage.actions import CodingActions
 from qualcode.storage.project import Project
+from qualcode.tui.commands import CodeCommands, InformantCommands, SourceCommands
 
 
 class QualcodeApp(App[None]):
-    """qualcode's terminal app: Sources → Coding."""
+    """qualcode's terminal app: Sources → Coding → Retrieval."""
 
     CSS_PATH = "styles/app.tcss"
     TITLE = "qualcode"
+    COMMANDS = App.COMMANDS | {SourceCommands, InformantCommands, CodeCommands}
     BINDINGS = [
+        Binding("question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
-    def __init__(self, project: Project, coder: str) -> None:
+    def __init__(self, project: Project, coder: str, keys: dict[str, str] | None = None) -> None:
         super().__init__()
         self.project = project
         self.coder = coder
+        self.keymap = dict(keys or {})
+        self.actions = CodingActions(project, coder)
+        self.segment_index = None  # built on the first search, reused after
         self.sub_title = f"coder: {coder}"
 
     def on_mount(self) -> None:
         from qualcode.tui.screens.sources import SourcesScreen
 
+        if self.keymap:
+            self.set_keymap(self.keymap)
         name = self.project.setting("project_name") or self.project.location
         self.title = f"qualcode · {name}"
         self.push_screen(SourcesScreen())
@@ -36,10 +46,16 @@ class QualcodeApp(App[None]):
     def on_unmount(self) -> None:
         self.project.close()
 
+    def action_help(self) -> None:
+        from qualcode.tui.screens.help import HelpScreen
 
-def make_app(location: str, coder: str) -> QualcodeApp:
-    return QualcodeApp(Project.open(location), coder=coder)
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
 
 
-def run_app(location: str, coder: str) -> None:
-    make_app(location, coder).run()
+def make_app(location: str, coder: str, keys: dict[str, str] | None = None) -> QualcodeApp:
+    return QualcodeApp(Project.open(location), coder=coder, keys=keys)
+
+
+def run_app(location: str, coder: str, keys: dict[str, str] | None = None) -> None:
+    make_app(location, coder, keys).run()

@@ -1,12 +1,25 @@
 """The Coding screen: the transcript, the codebook tree with counts, and the code's rules.
 
-Keys: ↑/↓ or k/j previous/next segment, PgUp/PgDn page, Home/End first/last segment,
-1-9 (the codebook's shortcut keys) apply or remove that code on the current segment,
-Enter applies or removes the code highlighted in the codebook, Tab switches focus between
-transcript and codebook, Escape goes back to Sources.
+Keys (each can be rebound in the config file by its id, see docs/app.md):
+
+- ``j``/``↓`` ``k``/``↑`` next / previous segment; PgDn/PgUp, Home/End
+- ``n`` / ``N`` next / previous segment you have not coded; ``g`` go to segment number
+- the codebook's shortcut keys (``1``..``9``) apply or remove that code on the current segment,
+  or on the selected words
+- ``c`` fuzzy code picker; Enter in the codebook tree applies the highlighted code
+- ``v`` select words in the current segment (then ``→``/``←`` grow/shrink the end by a word,
+  ``shift+→``/``shift+←`` move the start); the mouse selects by dragging over the text
+- ``]`` / ``[`` choose a coding on the current segment; ``+`` / ``-`` its magnitude; ``m`` its memo
+- ``M`` memo on the source; ``C`` memo on the highlighted code
+- ``u`` / ``ctrl+z`` undo, ``ctrl+r`` / ``ctrl+y`` redo (kept in the project: also after a restart)
+- ``/`` search all sources; ``r`` retrieve every excerpt of the highlighted code
+- ``tab`` transcript ↔ codebook; ``escape`` clear the selection, or back to Sources
 """
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import events
@@ -17,37 +30,97 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
 from textual.widgets.tree import TreeNode
 
-from qualcode.storage.codings import add_coding, coder_id, remove_coding
-from qualcode.storage.models import Code, Coding, Source
-from qualcode.storage.views import CodeRow, CodingRef, code_rows, codings_of, segments_of
+from qualcode.core.errors import QualcodeError
+from qualcode.storage.actions import ActionResult
+from qualcode.storage.memos import memo_for, save_memo
+from qualcode.storage.models import Source
+from qualcode.storage.views import (
+    CodeRow,
+    CodingRef,
+    SegmentRow,
+    code_rows,
+    codings_of,
+    segments_of,
+)
 from qualcode.tui.widgets.transcript import Badge, TranscriptView
 
 DEFAULT_COLOR = "#888888"
+WORD = re.compile(r"\S+")
+
+
+@dataclass
+class Selection:
+    """Words ``first``..``last`` (inclusive) of the current segment's word list."""
+
+    first: int
+    last: int
 
 
 class CodingScreen(Screen[None]):
-    """Code one source, segment by segment."""
+    """Code one source, segment by segment. See the module docstring for every key."""
 
     BINDINGS = [
-        Binding("escape", "back", "Sources", id="coding.back"),
-        Binding("down,j", "next_segment", "Next", id="coding.next", show=False),
-        Binding("up,k", "previous_segment", "Previous", id="coding.previous", show=False),
+        Binding("escape", "back", "Back", id="coding.back"),
+        Binding("down,j", "move(1)", "Next", id="coding.next", show=False),
+        Binding("up,k", "move(-1)", "Previous", id="coding.previous", show=False),
         Binding("pagedown", "page(1)", "Page down", id="coding.page_down", show=False),
         Binding("pageup", "page(-1)", "Page up", id="coding.page_up", show=False),
-        Binding("home", "first", "First", id="coding.first", show=False),
-        Binding("end", "last", "Last", id="coding.last", show=False),
+        Binding("home", "first", "First segment", id="coding.first", show=False),
+        Binding("end", "last", "Last segment", id="coding.last", show=False),
+        Binding("n", "uncoded(1)", "Next uncoded", id="coding.next_uncoded"),
+        Binding("N", "uncoded(-1)", "Previous uncoded", id="coding.previous_uncoded", show=False),
+        Binding("g", "goto", "Go to #", id="coding.goto"),
+        Binding("c", "pick_code", "Code…", id="coding.pick_code"),
+        Binding("v", "select_words", "Select words", id="coding.select", show=False),
+        Binding("right,l", "grow(1)", "Grow selection", id="coding.grow", show=False),
+        Binding("left,h", "grow(-1)", "Shrink selection", id="coding.shrink", show=False),
+        Binding(
+            "shift+right",
+            "shift_start(1)",
+            "Selection start →",
+            id="coding.start_right",
+            show=False,
+        ),
+        Binding(
+            "shift+left", "shift_start(-1)", "Selection start ←", id="coding.start_left", show=False
+        ),
+        Binding("]", "choose_coding(1)", "Next coding here", id="coding.next_coding", show=False),
+        Binding(
+            "[",
+            "choose_coding(-1)",
+            "Previous coding here",
+            id="coding.previous_coding",
+            show=False,
+        ),
+        Binding(
+            "plus,equals_sign", "magnitude(1)", "Magnitude +", id="coding.magnitude_up", show=False
+        ),
+        Binding("minus", "magnitude(-1)", "Magnitude -", id="coding.magnitude_down", show=False),
+        Binding("m", "coding_memo", "Memo", id="coding.memo"),
+        Binding("M", "source_memo", "Source memo", id="coding.source_memo", show=False),
+        Binding("C", "code_memo", "Code memo", id="coding.code_memo", show=False),
+        Binding("u,ctrl+z", "undo", "Undo", id="coding.undo"),
+        Binding("ctrl+r,ctrl+y", "redo", "Redo", id="coding.redo"),
+        Binding("slash", "search", "Search", id="coding.search"),
+        Binding("r", "retrieve", "Retrieve", id="coding.retrieve"),
     ]
 
-    def __init__(self, source_id: int) -> None:
+    def __init__(self, source_id: int, segment: int = 0) -> None:
         super().__init__()
         self.source_id = source_id
+        self.start_segment = segment
         self.codes: list[CodeRow] = []
         self.codings: list[CodingRef] = []
+        self.segments: list[SegmentRow] = []
+        self.selection: Selection | None = None
+        self.chosen = 0  # which coding of the current segment ]/[ +/- and m act on
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="coding-body"):
-            yield TranscriptView(id="transcript")
+            with Vertical(id="transcript-pane"):
+                yield TranscriptView(id="transcript")
+                yield Static(id="coding-status")
             with Vertical(id="codebook-pane"):
                 yield Tree("Codebook", id="codebook")
                 yield Static(id="rulebook")
@@ -55,19 +128,19 @@ class CodingScreen(Screen[None]):
 
     # -- loading ---------------------------------------------------------------------------
     def on_mount(self) -> None:
-        app = self.app
-        with app.project.read() as s:  # type: ignore[attr-defined]
+        with self.app.project.read() as s:  # type: ignore[attr-defined]
             source = s.get(Source, self.source_id)
-            assert source is not None
+            if source is None:
+                raise QualcodeError(f"no source with id {self.source_id}")
             self.source_name, self.text = source.name, source.text
             self.segments = segments_of(s, self.source_id)
             self.codes = code_rows(s)
-            self.codings = codings_of(s, self.source_id, app.coder)  # type: ignore[attr-defined]
+            self.codings = codings_of(s, self.source_id, self.coder)
         self.code_by_id = {c.id: c for c in self.codes}
         self.code_by_key = {c.shortcut: c for c in self.codes if c.shortcut}
-        self.starts = [g.start for g in self.segments]
-        self.sub_title = f"{self.source_name} · coder: {app.coder}"  # type: ignore[attr-defined]
-        view = self.query_one(TranscriptView)
+        self.sub_title = f"{self.source_name} · coder: {self.coder}"
+        self._index_codings()
+        view = self.view
         view.load(
             self.text,
             [(g.start, g.end) for g in self.segments],
@@ -77,39 +150,57 @@ class CodingScreen(Screen[None]):
         )
         self._build_tree()
         view.focus()
-        view.move_cursor(0)
+        view.move_cursor(self.start_segment)
 
-    def _header(self, g: object) -> str:
-        parts = [f"{g.ordinal:>4}"]  # type: ignore[attr-defined]
-        if g.timestamp:  # type: ignore[attr-defined]
-            parts.append(g.timestamp)  # type: ignore[attr-defined]
-        if g.speaker:  # type: ignore[attr-defined]
-            parts.append(g.speaker)  # type: ignore[attr-defined]
+    @property
+    def coder(self) -> str:
+        return str(self.app.coder)  # type: ignore[attr-defined]
+
+    @property
+    def view(self) -> TranscriptView:
+        return self.query_one(TranscriptView)
+
+    @staticmethod
+    def _header(g: SegmentRow) -> str:
+        parts = [f"{g.ordinal:>4}"]
+        if g.timestamp:
+            parts.append(g.timestamp)
+        if g.speaker:
+            parts.append(g.speaker)
         return "  ".join(parts)
 
-    def _codings_in(self, index: int) -> list[CodingRef]:
-        seg = self.segments[index]
-        return [c for c in self.codings if c.start < seg.end and seg.start < c.end]
+    def _index_codings(self) -> None:
+        """Codings per segment index, by overlap (codings are few per segment)."""
+        self.by_segment: list[list[CodingRef]] = [[] for _ in self.segments]
+        starts = [g.start for g in self.segments]
+        from bisect import bisect_right
+
+        for c in self.codings:
+            i = max(bisect_right(starts, c.start) - 1, 0)
+            while i < len(self.segments) and self.segments[i].start < c.end:
+                if c.start < self.segments[i].end:
+                    self.by_segment[i].append(c)
+                i += 1
 
     def _badges(self, index: int) -> list[Badge]:
         seen: dict[int, Badge] = {}
-        for c in self._codings_in(index):
+        for c in self.by_segment[index]:
             code = self.code_by_id.get(c.code_id)
             if code is not None and code.id not in seen:
-                label = code.shortcut or code.name[:1].upper()
-                seen[code.id] = Badge(label, code.color or DEFAULT_COLOR)
+                seen[code.id] = Badge(code.shortcut or code.name[:1].upper(), _color(code))
         return list(seen.values())
 
     def _highlights(self, index: int) -> list[tuple[int, int]]:
         seg = self.segments[index]
         return [
             (max(c.start, seg.start), min(c.end, seg.end))
-            for c in self._codings_in(index)
+            for c in self.by_segment[index]
             if (c.start, c.end) != (seg.start, seg.end)
         ]
 
     def _build_tree(self) -> None:
         tree = self.query_one(Tree)
+        highlighted = tree.cursor_line
         tree.clear()
         counts: dict[int, int] = {}
         for c in self.codings:
@@ -118,17 +209,54 @@ class CodingScreen(Screen[None]):
         for code in self.codes:
             parent = nodes.get(code.parent_id, tree.root)
             label = Text()
-            label.append("■ ", style=code.color or DEFAULT_COLOR)
+            label.append("■ ", style=_color(code))
             if code.shortcut:
                 label.append(f"[{code.shortcut}] ", style="bold")
-            label.append(code.name)
+            label.append(code.name, style="" if code.codable else "italic")
             if counts.get(code.id):
                 label.append(f"  {counts[code.id]}", style="dim")
             nodes[code.id] = parent.add(label, data=code, expand=True)
-        tree.root.expand()
         tree.show_root = False
+        tree.root.expand()
+        if highlighted >= 0:
+            tree.cursor_line = highlighted
 
-    # -- the rule book -----------------------------------------------------------------------
+    # -- status and rule book --------------------------------------------------------------
+    def on_transcript_view_cursor_moved(self, event: TranscriptView.CursorMoved) -> None:
+        self.chosen = 0
+        self.selection = None
+        self.view.selection = None
+        self._show_status()
+
+    def _here(self) -> list[CodingRef]:
+        return self.by_segment[self.view.cursor] if self.segments else []
+
+    def _show_status(self) -> None:
+        if not self.segments:
+            self.query_one("#coding-status", Static).update("This source has no segments.")
+            return
+        index = self.view.cursor
+        text = Text()
+        text.append(f"segment {self.segments[index].ordinal}/{len(self.segments)}", style="bold")
+        here = self._here()
+        if here:
+            text.append("  ·  ")
+            for i, c in enumerate(here):
+                code = self.code_by_id[c.code_id]
+                style = "reverse" if i == self.chosen % len(here) else ""
+                label = code.name + (f" {c.magnitude:+d}" if c.magnitude is not None else "")
+                label += " ✎" if c.memo else ""
+                text.append(f" {label} ", style=style)
+                text.append(" ")
+        else:
+            text.append("  ·  not coded", style="dim")
+        if self.selection is not None:
+            start, end = self._selection_span()
+            snippet = self.text[start:end]
+            snippet = snippet if len(snippet) < 50 else snippet[:47] + "…"
+            text.append(f"\nselected: “{snippet}”  (a shortcut key or c codes it; esc clears)")
+        self.query_one("#coding-status", Static).update(text)
+
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
         code = event.node.data
         if isinstance(code, CodeRow):
@@ -137,18 +265,15 @@ class CodingScreen(Screen[None]):
     def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
         code = event.node.data
         if isinstance(code, CodeRow):
-            self.toggle_code(code)
+            self.code(code)
+
+    def _highlighted_code(self) -> CodeRow | None:
+        node = self.query_one(Tree).cursor_node
+        return node.data if node is not None and isinstance(node.data, CodeRow) else None
 
     # -- moving ----------------------------------------------------------------------------
-    @property
-    def view(self) -> TranscriptView:
-        return self.query_one(TranscriptView)
-
-    def action_next_segment(self) -> None:
-        self.view.move_cursor(self.view.cursor + 1)
-
-    def action_previous_segment(self) -> None:
-        self.view.move_cursor(self.view.cursor - 1)
+    def action_move(self, step: int) -> None:
+        self.view.move_cursor(self.view.cursor + step)
 
     def action_page(self, direction: int) -> None:
         height = self.view.scrollable_content_region.height
@@ -161,49 +286,295 @@ class CodingScreen(Screen[None]):
     def action_last(self) -> None:
         self.view.move_cursor(len(self.segments) - 1)
 
+    def action_uncoded(self, step: int) -> None:
+        i = self.view.cursor + step
+        while 0 <= i < len(self.segments):
+            if not self.by_segment[i]:
+                self.view.move_cursor(i)
+                return
+            i += step
+        self.notify("no uncoded segment " + ("below" if step > 0 else "above"), timeout=2)
+
+    def action_goto(self) -> None:
+        from qualcode.tui.screens.prompt import TextPrompt
+
+        def go(answer: str | None) -> None:
+            if answer is None:
+                return
+            try:
+                number = int(answer.strip())
+            except ValueError:
+                self.notify(f"'{answer}' is not a segment number", severity="warning")
+                return
+            ordinals = [g.ordinal for g in self.segments]
+            if number not in ordinals:
+                self.notify(f"no segment {number} (1–{len(ordinals)})", severity="warning")
+                return
+            self.view.move_cursor(ordinals.index(number))
+            self.view.scroll_to_segment(self.view.cursor, center=True)
+
+        self.app.push_screen(TextPrompt("Go to segment number", ""), go)
+
     def action_back(self) -> None:
+        if self.selection is not None:
+            self.selection = None
+            self.view.selection = None
+            self.view.refresh()
+            self._show_status()
+            return
         self.app.pop_screen()
 
+    # -- selecting words -------------------------------------------------------------------
+    def _words(self) -> list[tuple[int, int]]:
+        seg = self.segments[self.view.cursor]
+        return [
+            (seg.start + m.start(), seg.start + m.end())
+            for m in WORD.finditer(self.text[seg.start : seg.end])
+        ]
+
+    def _selection_span(self) -> tuple[int, int]:
+        assert self.selection is not None
+        words = self._words()
+        return words[self.selection.first][0], words[self.selection.last][1]
+
+    def _show_selection(self) -> None:
+        self.view.selection = self._selection_span() if self.selection else None
+        self.view.refresh()
+        self._show_status()
+
+    def action_select_words(self) -> None:
+        if self.segments and self._words():
+            self.selection = Selection(0, 0)
+            self._show_selection()
+
+    def action_grow(self, step: int) -> None:
+        if self.selection is None:
+            return
+        last = max(self.selection.first, min(self.selection.last + step, len(self._words()) - 1))
+        self.selection.last = last
+        self._show_selection()
+
+    def action_shift_start(self, step: int) -> None:
+        if self.selection is None:
+            return
+        self.selection.first = max(0, min(self.selection.first + step, self.selection.last))
+        self._show_selection()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        hit = self._word_at(event)
+        if hit is not None:
+            index, word = hit
+            if index != self.view.cursor:
+                self.view.move_cursor(index)
+            self.selection = Selection(word, word)
+            self._drag_anchor = word
+            self._show_selection()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if event.button != 1 or self.selection is None:
+            return
+        hit = self._word_at(event)
+        if hit is not None and hit[0] == self.view.cursor:
+            anchor = getattr(self, "_drag_anchor", hit[1])
+            self.selection = Selection(min(anchor, hit[1]), max(anchor, hit[1]))
+            self._show_selection()
+
+    def _word_at(self, event: events.MouseEvent) -> tuple[int, int] | None:
+        offset = event.get_content_offset(self.view)
+        if offset is None:
+            return None
+        found = self.view.offset_at(offset.x, offset.y)
+        if found is None:
+            return None
+        index, position = found
+        seg = self.segments[index]
+        words = [
+            (seg.start + m.start(), seg.start + m.end())
+            for m in WORD.finditer(self.text[seg.start : seg.end])
+        ]
+        for i, (a, b) in enumerate(words):
+            if position < b:
+                return (index, i) if position >= a or i == 0 else (index, i)
+        return (index, len(words) - 1) if words else None
+
+    # -- coding ----------------------------------------------------------------------------
     def on_key(self, event: events.Key) -> None:
         code = self.code_by_key.get(event.character or "")
         if code is not None and self.focused is self.view:
             event.stop()
-            self.toggle_code(code)
+            self.code(code)
 
-    # -- coding ----------------------------------------------------------------------------
-    def toggle_code(self, code: CodeRow) -> None:
-        """Apply ``code`` to the current segment, or remove it if this coder applied it there."""
-        index = self.view.cursor
-        seg = self.segments[index]
+    def target_span(self) -> tuple[int, int]:
+        if self.selection is not None:
+            return self._selection_span()
+        seg = self.segments[self.view.cursor]
+        return seg.start, seg.end
+
+    def code(self, code: CodeRow) -> None:
+        """Apply ``code`` to the selection or the current segment; remove it if already there."""
+        if not self.segments:
+            return
+        if not code.codable:
+            self.notify(f"{code.path} is a category: choose one of its codes", severity="warning")
+            return
+        start, end = self.target_span()
+        result = self._run(lambda: self.app.actions.toggle(self.source_id, code.id, start, end))  # type: ignore[attr-defined]
+        if result is not None and result.kind == "apply":
+            here = self._here()
+            self.chosen = next((i for i, c in enumerate(here) if c.id == result.coding_id), 0)
+            self.selection = None
+            self.view.selection = None
+            self._show_status()
+
+    def action_pick_code(self) -> None:
+        from qualcode.tui.screens.picker import CodePicker
+
+        def chosen(code_id: int | None) -> None:
+            if code_id is not None:
+                self.code(self.code_by_id[code_id])
+
+        self.app.push_screen(CodePicker(self.codes), chosen)
+
+    def _chosen_coding(self) -> CodingRef | None:
+        here = self._here()
+        if not here:
+            self.notify("no coding on this segment", severity="warning", timeout=2)
+            return None
+        return here[self.chosen % len(here)]
+
+    def action_choose_coding(self, step: int) -> None:
+        if self._here():
+            self.chosen = (self.chosen + step) % len(self._here())
+            self._show_status()
+
+    def action_magnitude(self, step: int) -> None:
+        coding = self._chosen_coding()
+        if coding is not None:
+            self._run(lambda: self.app.actions.step_magnitude(coding.id, step))  # type: ignore[attr-defined]
+
+    def action_coding_memo(self) -> None:
+        coding = self._chosen_coding()
+        if coding is None:
+            return
+        from qualcode.tui.screens.prompt import MemoEditor
+
+        code = self.code_by_id[coding.code_id]
+
+        def save(body: str | None) -> None:
+            if body is not None:
+                self._run(lambda: self.app.actions.set_memo(coding.id, body))  # type: ignore[attr-defined]
+
+        self.app.push_screen(
+            MemoEditor(f"Memo on this coding of {code.path}", coding.memo or ""), save
+        )
+
+    def action_source_memo(self) -> None:
+        self._analytic_memo("source", self.source_id, f"Memo on source {self.source_name}")
+
+    def action_code_memo(self) -> None:
+        code = self._highlighted_code()
+        if code is None:
+            self.notify("highlight a code in the codebook first", severity="warning")
+            return
+        self._analytic_memo("code", code.id, f"Memo on code {code.path}")
+
+    def _analytic_memo(self, target: str, target_id: int, title: str) -> None:
+        from qualcode.tui.screens.prompt import MemoEditor
+
         app = self.app
-        with app.project.write() as s:  # type: ignore[attr-defined]
-            existing = s.exec(
-                Coding.__table__.select().where(  # type: ignore[attr-defined]
-                    Coding.source_id == self.source_id,
-                    Coding.code_id == code.id,
-                    Coding.start == seg.start,
-                    Coding.end == seg.end,
-                    Coding.coder_id == coder_id(s, app.coder),  # type: ignore[attr-defined]
-                )
-            ).first()
-            if existing is not None:
-                row = s.get(Coding, existing.id)
-                assert row is not None
-                remove_coding(s, row, actor=app.coder)  # type: ignore[attr-defined]
-                self.notify(f"removed {code.path}", timeout=2)
-            else:
-                add_coding(
-                    s,
-                    source=s.get(Source, self.source_id),  # type: ignore[arg-type]
-                    code=s.get(Code, code.id),  # type: ignore[arg-type]
-                    coder=coder_id(s, app.coder),  # type: ignore[attr-defined]
-                    start=seg.start,
-                    end=seg.end,
-                    actor=app.coder,  # type: ignore[attr-defined]
-                )
-            self.codings = codings_of(s, self.source_id, app.coder)  # type: ignore[attr-defined]
-        self.view.update_segment(index, self._badges(index), self._highlights(index))
+        with app.project.read() as s:  # type: ignore[attr-defined]
+            row = memo_for(s, target, target_id, app.actions.coder_id)  # type: ignore[attr-defined]
+            current = row.text if row else ""
+
+        def save(body: str | None) -> None:
+            if body is None:
+                return
+            with app.project.write() as s:  # type: ignore[attr-defined]
+                save_memo(s, target, target_id, app.actions.coder_id, body, actor=self.coder)  # type: ignore[attr-defined]
+            self.notify("memo saved" if body.strip() else "memo removed", timeout=2)
+
+        app.push_screen(MemoEditor(title, current), save)
+
+    def action_undo(self) -> None:
+        result = self._run(lambda: self.app.actions.undo())  # type: ignore[attr-defined]
+        if result is None:
+            self.notify("nothing to undo", timeout=2)
+
+    def action_redo(self) -> None:
+        result = self._run(lambda: self.app.actions.redo())  # type: ignore[attr-defined]
+        if result is None:
+            self.notify("nothing to redo", timeout=2)
+
+    def _run(self, do: object) -> ActionResult | None:
+        """Perform a coding action, then redraw what it touched."""
+        try:
+            result = do()  # type: ignore[operator]
+        except QualcodeError as err:
+            self.notify(str(err), severity="error")
+            return None
+        if result is None:
+            return None
+        if result.source_id != self.source_id:  # an undo in another source: go there
+            self.app.switch_screen(CodingScreen(result.source_id))
+            return result
+        self.refresh_codings(result)
+        code_path = ""
+        with self.app.project.read() as s:  # type: ignore[attr-defined]
+            from qualcode.storage.models import Coding
+
+            row = s.get(Coding, result.coding_id)
+            if row is not None:
+                code_path = self.code_by_id[row.code_id].path
+        if result.undo or result.redo or result.kind == "remove":
+            self.notify(result.describe(code_path), timeout=2)
+        return result
+
+    def refresh_codings(self, result: ActionResult | None = None) -> None:
+        with self.app.project.read() as s:  # type: ignore[attr-defined]
+            self.codings = codings_of(s, self.source_id, self.coder)
+        old = self.by_segment
+        self._index_codings()
+        for i, (before, after) in enumerate(zip(old, self.by_segment, strict=True)):
+            if before != after:
+                self.view.update_segment(i, self._badges(i), self._highlights(i))
+        if result is not None and (result.undo or result.redo):
+            touched = next(
+                (i for i, g in enumerate(self.segments) if g.start <= result.start < g.end), None
+            )
+            if touched is not None and touched != self.view.cursor:
+                self.view.move_cursor(touched)
         self._build_tree()
+        self._show_status()
+
+    # -- elsewhere -------------------------------------------------------------------------
+    def action_search(self) -> None:
+        from qualcode.tui.screens.search import SearchScreen
+
+        def jump(hit: tuple[int, int] | None) -> None:
+            if hit is None:
+                return
+            source_id, ordinal = hit
+            self.jump_to(source_id, ordinal)
+
+        self.app.push_screen(SearchScreen(), jump)
+
+    def jump_to(self, source_id: int, ordinal: int) -> None:
+        if source_id == self.source_id:
+            index = next((i for i, g in enumerate(self.segments) if g.ordinal == ordinal), 0)
+            self.view.move_cursor(index)
+            self.view.scroll_to_segment(index, center=True)
+        else:
+            self.app.switch_screen(CodingScreen(source_id, segment=ordinal - 1))
+
+    def action_retrieve(self) -> None:
+        from qualcode.tui.screens.retrieval import RetrievalScreen
+
+        code = self._highlighted_code()
+        self.app.push_screen(RetrievalScreen(code.id if code else None))
+
+
+def _color(code: CodeRow) -> str:
+    return code.color or DEFAULT_COLOR
 
 
 def rulebook_text(code: CodeRow) -> Text:

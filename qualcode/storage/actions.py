@@ -17,8 +17,8 @@ from sqlmodel import Session, select
 
 from qualcode.core.errors import QualcodeError
 from qualcode.storage.codes import magnitude_scale
-from qualcode.storage.codings import check_magnitude, check_span, coder_id
-from qualcode.storage.models import Code, Coding, CodingAction, Source, utcnow
+from qualcode.storage.codings import check_magnitude, coder_id
+from qualcode.storage.models import Code, Coding, CodingAction, utcnow
 from qualcode.storage.project import Project, audit
 
 FIELDS = ("id", "source_id", "code_id", "coder_id", "start", "end", "magnitude", "memo")
@@ -28,6 +28,7 @@ FIELDS = ("id", "source_id", "code_id", "coder_id", "start", "end", "magnitude",
 class ActionResult:
     kind: str  # apply | remove | magnitude | memo
     coding_id: int
+    code_id: int
     source_id: int
     start: int
     end: int
@@ -51,6 +52,7 @@ class CodingActions:
     def __init__(self, project: Project, coder: str) -> None:
         self.project = project
         self.coder = coder
+        self._lengths: dict[int, tuple[str, int]] = {}
         with project.write() as s:
             self.coder_id = coder_id(s, coder)
 
@@ -66,8 +68,8 @@ class CodingActions:
         origin: str = "manual",
     ) -> ActionResult:
         with self.project.write() as s:
-            source, code = _get(s, Source, source_id), _get(s, Code, code_id)
-            check_span(source, start, end)
+            code = _get(s, Code, code_id)
+            self._check_span(s, source_id, start, end)
             check_magnitude(magnitude_scale(s), magnitude)
             if not code.codable:
                 raise QualcodeError(f"'{code.path}' is a grouping category and cannot be applied")
@@ -179,6 +181,30 @@ class CodingActions:
         return counts.get("done", 0), counts.get("undone", 0)
 
     # -- internals -------------------------------------------------------------------------
+    def _check_span(self, s: Session, source_id: int, start: int, end: int) -> None:
+        """check_span without loading the text: its length is read once per source (counting
+        the characters of a long transcript takes SQLite ~10 ms, too slow for every key)."""
+        if source_id not in self._lengths:
+            row = (
+                s.connection()
+                .execute(
+                    text("SELECT name, length(text) FROM source WHERE id = :i"), {"i": source_id}
+                )
+                .first()
+            )
+            if row is None:
+                raise QualcodeError(f"no source with id {source_id}")
+            self._lengths[source_id] = (row[0], row[1])
+        name, length = self._lengths[source_id]
+        if not 0 <= start < end <= length:
+            raise QualcodeError(
+                f"span [{start}, {end}) is outside source '{name}' (its text has {length} characters)"
+            )
+
+    def forget_source(self, source_id: int) -> None:
+        """Call after a source's text is replaced."""
+        self._lengths.pop(source_id, None)
+
     def _find(self, s: Session, source_id: int, code_id: int, start: int, end: int) -> int | None:
         return s.exec(
             select(Coding.id).where(
@@ -267,7 +293,14 @@ def _result(
     kind: str, state: dict[str, Any], undo: bool = False, redo: bool = False
 ) -> ActionResult:
     return ActionResult(
-        kind, state["id"], state["source_id"], state["start"], state["end"], undo=undo, redo=redo
+        kind,
+        state["id"],
+        state["code_id"],
+        state["source_id"],
+        state["start"],
+        state["end"],
+        undo=undo,
+        redo=redo,
     )
 
 

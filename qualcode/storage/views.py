@@ -102,12 +102,64 @@ class CodingRef:
     memo: str | None
 
 
-def segments_of(session: Session, source_id: int) -> list[SegmentRow]:
+class SegmentTable:
+    """A source's segments as columns: 20,000 segments load without 20,000 objects.
+
+    ``table[i]`` builds the SegmentRow of segment ``i`` (0-based) when one is wanted.
+    """
+
+    def __init__(self, rows: list[tuple[int, int, int, int, str | None, str | None]]) -> None:
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 6
+        self.ids: list[int] = list(columns[0])
+        self.ordinals: list[int] = list(columns[1])
+        self.starts: list[int] = list(columns[2])
+        self.ends: list[int] = list(columns[3])
+        self.speakers: list[str | None] = list(columns[4])
+        self.timestamps: list[str | None] = list(columns[5])
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __bool__(self) -> bool:
+        return bool(self.ids)
+
+    def __getitem__(self, i: int) -> SegmentRow:
+        return SegmentRow(
+            self.ids[i],
+            self.ordinals[i],
+            self.starts[i],
+            self.ends[i],
+            self.speakers[i],
+            self.timestamps[i],
+        )
+
+    def index_of_ordinal(self, ordinal: int) -> int | None:
+        try:
+            return self.ordinals.index(ordinal)
+        except ValueError:
+            return None
+
+    def index_at(self, offset: int) -> int | None:
+        """The segment containing text offset ``offset``, if any."""
+        from bisect import bisect_right
+
+        i = bisect_right(self.starts, offset) - 1
+        return i if i >= 0 and offset < self.ends[i] else None
+
+
+def segments_of(session: Session, source_id: int) -> SegmentTable:
     sql = text(
         'SELECT id, ordinal, start, "end", speaker, timestamp FROM segment '
-        "WHERE source_id = :s ORDER BY ordinal"
+        f"WHERE source_id = {int(source_id)} ORDER BY ordinal"
     )
-    return [SegmentRow(*r) for r in session.connection().execute(sql, {"s": source_id})]
+    # The DB-API cursor directly: SQLAlchemy's row objects cost ~7 µs each, 0.15 s for 20,000.
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql.text)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return SegmentTable(rows)
 
 
 def codings_of(session: Session, source_id: int, coder: str | None = None) -> list[CodingRef]:

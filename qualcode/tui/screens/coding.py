@@ -19,6 +19,7 @@ Keys (each can be rebound in the config file by its id, see docs/app.md):
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -37,11 +38,12 @@ from qualcode.storage.models import Source
 from qualcode.storage.views import (
     CodeRow,
     CodingRef,
-    SegmentRow,
+    SegmentTable,
     code_rows,
     codings_of,
     segments_of,
 )
+from qualcode.tui.widgets.status import StatusLine
 from qualcode.tui.widgets.transcript import Badge, TranscriptView
 
 DEFAULT_COLOR = "#888888"
@@ -111,7 +113,7 @@ class CodingScreen(Screen[None]):
         self.start_segment = segment
         self.codes: list[CodeRow] = []
         self.codings: list[CodingRef] = []
-        self.segments: list[SegmentRow] = []
+        self.segments = SegmentTable([])
         self.selection: Selection | None = None
         self.chosen = 0  # which coding of the current segment ]/[ +/- and m act on
 
@@ -120,7 +122,7 @@ class CodingScreen(Screen[None]):
         with Horizontal(id="coding-body"):
             with Vertical(id="transcript-pane"):
                 yield TranscriptView(id="transcript")
-                yield Static(id="coding-status")
+                yield StatusLine(id="coding-status")
             with Vertical(id="codebook-pane"):
                 yield Tree("Codebook", id="codebook")
                 yield Static(id="rulebook")
@@ -143,10 +145,10 @@ class CodingScreen(Screen[None]):
         view = self.view
         view.load(
             self.text,
-            [(g.start, g.end) for g in self.segments],
-            [self._header(g) for g in self.segments],
-            [self._badges(i) for i in range(len(self.segments))],
-            [self._highlights(i) for i in range(len(self.segments))],
+            list(zip(self.segments.starts, self.segments.ends, strict=True)),
+            self._header,
+            {i: self._badges(i) for i in self.by_segment},
+            {i: self._highlights(i) for i in self.by_segment},
         )
         self._build_tree()
         view.focus()
@@ -160,31 +162,30 @@ class CodingScreen(Screen[None]):
     def view(self) -> TranscriptView:
         return self.query_one(TranscriptView)
 
-    @staticmethod
-    def _header(g: SegmentRow) -> str:
-        parts = [f"{g.ordinal:>4}"]
-        if g.timestamp:
-            parts.append(g.timestamp)
-        if g.speaker:
-            parts.append(g.speaker)
+    def _header(self, index: int) -> str:
+        """The segment's header line, built only when it is on screen."""
+        table = self.segments
+        parts = [f"{table.ordinals[index]:>4}"]
+        if table.timestamps[index]:
+            parts.append(str(table.timestamps[index]))
+        if table.speakers[index]:
+            parts.append(str(table.speakers[index]))
         return "  ".join(parts)
 
     def _index_codings(self) -> None:
         """Codings per segment index, by overlap (codings are few per segment)."""
-        self.by_segment: list[list[CodingRef]] = [[] for _ in self.segments]
-        starts = [g.start for g in self.segments]
-        from bisect import bisect_right
-
+        self.by_segment: dict[int, list[CodingRef]] = {}
+        starts, ends = self.segments.starts, self.segments.ends
         for c in self.codings:
             i = max(bisect_right(starts, c.start) - 1, 0)
-            while i < len(self.segments) and self.segments[i].start < c.end:
-                if c.start < self.segments[i].end:
-                    self.by_segment[i].append(c)
+            while i < len(starts) and starts[i] < c.end:
+                if c.start < ends[i]:
+                    self.by_segment.setdefault(i, []).append(c)
                 i += 1
 
     def _badges(self, index: int) -> list[Badge]:
         seen: dict[int, Badge] = {}
-        for c in self.by_segment[index]:
+        for c in self.by_segment.get(index, []):
             code = self.code_by_id.get(c.code_id)
             if code is not None and code.id not in seen:
                 seen[code.id] = Badge(code.shortcut or code.name[:1].upper(), _color(code))
@@ -194,32 +195,48 @@ class CodingScreen(Screen[None]):
         seg = self.segments[index]
         return [
             (max(c.start, seg.start), min(c.end, seg.end))
-            for c in self.by_segment[index]
+            for c in self.by_segment.get(index, [])
             if (c.start, c.end) != (seg.start, seg.end)
         ]
 
-    def _build_tree(self) -> None:
-        tree = self.query_one(Tree)
-        highlighted = tree.cursor_line
-        tree.clear()
+    def _code_label(self, code: CodeRow, count: int) -> Text:
+        label = Text()
+        label.append("■ ", style=_color(code))
+        if code.shortcut:
+            label.append(f"[{code.shortcut}] ", style="bold")
+        label.append(code.name, style="" if code.codable else "italic")
+        if count:
+            label.append(f"  {count}", style="dim")
+        return label
+
+    def _counts(self) -> dict[int, int]:
         counts: dict[int, int] = {}
         for c in self.codings:
             counts[c.code_id] = counts.get(c.code_id, 0) + 1
+        return counts
+
+    def _update_tree_counts(self) -> None:
+        """New counts on the existing tree nodes (rebuilding the tree costs a frame)."""
+        counts = self._counts()
+        for code_id, node in self.tree_nodes.items():
+            count = counts.get(code_id, 0)
+            if self.shown_counts.get(code_id, 0) != count:
+                node.set_label(self._code_label(self.code_by_id[code_id], count))
+        self.shown_counts = counts
+
+    def _build_tree(self) -> None:
+        tree = self.query_one(Tree)
+        tree.clear()
+        counts = self._counts()
         nodes: dict[int | None, TreeNode[CodeRow | None]] = {None: tree.root}
         for code in self.codes:
             parent = nodes.get(code.parent_id, tree.root)
-            label = Text()
-            label.append("■ ", style=_color(code))
-            if code.shortcut:
-                label.append(f"[{code.shortcut}] ", style="bold")
-            label.append(code.name, style="" if code.codable else "italic")
-            if counts.get(code.id):
-                label.append(f"  {counts[code.id]}", style="dim")
+            label = self._code_label(code, counts.get(code.id, 0))
             nodes[code.id] = parent.add(label, data=code, expand=True)
+        self.tree_nodes = {k: v for k, v in nodes.items() if k is not None}
+        self.shown_counts = counts
         tree.show_root = False
         tree.root.expand()
-        if highlighted >= 0:
-            tree.cursor_line = highlighted
 
     # -- status and rule book --------------------------------------------------------------
     def on_transcript_view_cursor_moved(self, event: TranscriptView.CursorMoved) -> None:
@@ -229,11 +246,11 @@ class CodingScreen(Screen[None]):
         self._show_status()
 
     def _here(self) -> list[CodingRef]:
-        return self.by_segment[self.view.cursor] if self.segments else []
+        return self.by_segment.get(self.view.cursor, []) if self.segments else []
 
     def _show_status(self) -> None:
         if not self.segments:
-            self.query_one("#coding-status", Static).update("This source has no segments.")
+            self.query_one("#coding-status", StatusLine).show("This source has no segments.")
             return
         index = self.view.cursor
         text = Text()
@@ -255,7 +272,7 @@ class CodingScreen(Screen[None]):
             snippet = self.text[start:end]
             snippet = snippet if len(snippet) < 50 else snippet[:47] + "…"
             text.append(f"\nselected: “{snippet}”  (a shortcut key or c codes it; esc clears)")
-        self.query_one("#coding-status", Static).update(text)
+        self.query_one("#coding-status", StatusLine).show(text)
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
         code = event.node.data
@@ -289,7 +306,7 @@ class CodingScreen(Screen[None]):
     def action_uncoded(self, step: int) -> None:
         i = self.view.cursor + step
         while 0 <= i < len(self.segments):
-            if not self.by_segment[i]:
+            if not self.by_segment.get(i):
                 self.view.move_cursor(i)
                 return
             i += step
@@ -306,11 +323,11 @@ class CodingScreen(Screen[None]):
             except ValueError:
                 self.notify(f"'{answer}' is not a segment number", severity="warning")
                 return
-            ordinals = [g.ordinal for g in self.segments]
-            if number not in ordinals:
-                self.notify(f"no segment {number} (1–{len(ordinals)})", severity="warning")
+            index = self.segments.index_of_ordinal(number)
+            if index is None:
+                self.notify(f"no segment {number} (1–{len(self.segments)})", severity="warning")
                 return
-            self.view.move_cursor(ordinals.index(number))
+            self.view.move_cursor(index)
             self.view.scroll_to_segment(self.view.cursor, center=True)
 
         self.app.push_screen(TextPrompt("Go to segment number", ""), go)
@@ -518,15 +535,9 @@ class CodingScreen(Screen[None]):
             self.app.switch_screen(CodingScreen(result.source_id))
             return result
         self.refresh_codings(result)
-        code_path = ""
-        with self.app.project.read() as s:  # type: ignore[attr-defined]
-            from qualcode.storage.models import Coding
-
-            row = s.get(Coding, result.coding_id)
-            if row is not None:
-                code_path = self.code_by_id[row.code_id].path
-        if result.undo or result.redo or result.kind == "remove":
-            self.notify(result.describe(code_path), timeout=2)
+        if result.undo or result.redo:  # a plain apply/remove shows in the gutter already
+            code = self.code_by_id.get(result.code_id)
+            self.notify(result.describe(code.path if code else ""), timeout=2)
         return result
 
     def refresh_codings(self, result: ActionResult | None = None) -> None:
@@ -534,16 +545,14 @@ class CodingScreen(Screen[None]):
             self.codings = codings_of(s, self.source_id, self.coder)
         old = self.by_segment
         self._index_codings()
-        for i, (before, after) in enumerate(zip(old, self.by_segment, strict=True)):
-            if before != after:
+        for i in sorted(set(old) | set(self.by_segment)):
+            if old.get(i) != self.by_segment.get(i):
                 self.view.update_segment(i, self._badges(i), self._highlights(i))
         if result is not None and (result.undo or result.redo):
-            touched = next(
-                (i for i, g in enumerate(self.segments) if g.start <= result.start < g.end), None
-            )
+            touched = self.segments.index_at(result.start)
             if touched is not None and touched != self.view.cursor:
                 self.view.move_cursor(touched)
-        self._build_tree()
+        self._update_tree_counts()
         self._show_status()
 
     # -- elsewhere -------------------------------------------------------------------------
@@ -560,7 +569,7 @@ class CodingScreen(Screen[None]):
 
     def jump_to(self, source_id: int, ordinal: int) -> None:
         if source_id == self.source_id:
-            index = next((i for i, g in enumerate(self.segments) if g.ordinal == ordinal), 0)
+            index = self.segments.index_of_ordinal(ordinal) or 0
             self.view.move_cursor(index)
             self.view.scroll_to_segment(index, center=True)
         else:

@@ -35,7 +35,8 @@ check: $(VENV)/.installed-dev
 	$(BIN)/mypy qualcode
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m pytest tests/bench -q -p no:cacheprovider -o addopts=""
+	$(BIN)/python -m pytest tests/bench -q -s -p no:cacheprovider -o addopts=""
+	cd tests/bench && ../../$(BIN)/python report.py
 
 clean:
 	rm -rf $(VENV) $(DB) $(DB)-wal $(DB)-shm

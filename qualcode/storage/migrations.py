@@ -56,9 +56,20 @@ def _undo_history(conn: Connection) -> None:
     models.CodingAction.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
 
 
+def _displays_and_conclusions(conn: Connection) -> None:
+    for model in (
+        models.CellSummary,
+        models.Conclusion,
+        models.ConclusionCode,
+        models.ConclusionCoding,
+    ):
+        model.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "undo history of coding actions", _undo_history),
+    Migration(3, "cell summaries and conclusions", _displays_and_conclusions),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].id
 

@@ -186,3 +186,47 @@ class CodingAction(SQLModel, table=True):
     after: str = Field(default="null", sa_column=Column(Text, nullable=False, default="null"))
     state: str = "done"
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class CellSummary(SQLModel, table=True):
+    """The researcher's condensed summary for one cell of a data display (Miles & Huberman).
+
+    ``display`` names the matrix (e.g. ``clustered``), ``row_key``/``column_key`` the row label
+    (informant or source name) and column label (code path) the summary belongs to.
+    """
+
+    __tablename__ = "cell_summary"
+    __table_args__ = (UniqueConstraint("display", "row_key", "column_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    display: str = "clustered"
+    row_key: str
+    column_key: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    coder_id: int | None = Field(default=None, foreign_key="coder.id", ondelete="RESTRICT")
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Conclusion(SQLModel, table=True):
+    """A statement drawn from the data, verified against the codings that support it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    statement: str = Field(sa_column=Column(Text, nullable=False))
+    coder_id: int | None = Field(default=None, foreign_key="coder.id", ondelete="RESTRICT")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ConclusionCode(SQLModel, table=True):
+    """A code a conclusion is about (its codings, and its sub-codes', are the evidence)."""
+
+    __tablename__ = "conclusion_code"
+    conclusion_id: int = Field(foreign_key="conclusion.id", primary_key=True, ondelete="CASCADE")
+    code_id: int = Field(foreign_key="code.id", primary_key=True, ondelete="RESTRICT")
+
+
+class ConclusionCoding(SQLModel, table=True):
+    """A coding chosen as direct evidence for a conclusion."""
+
+    __tablename__ = "conclusion_coding"
+    conclusion_id: int = Field(foreign_key="conclusion.id", primary_key=True, ondelete="CASCADE")
+    coding_id: int = Field(foreign_key="coding.id", primary_key=True, ondelete="CASCADE")

@@ -147,7 +147,7 @@ def test_schema_v1_project_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
             versions = [
                 r[0] for r in s.connection().execute(text("SELECT id FROM schema_migration"))
             ]
-        assert versions == [1, 2]
+        assert versions == [1, 2, 3]
         assert len(codings(p)) == 3
         source, code, start, end = ids(p)
         actions = CodingActions(p, "ana")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,7 +27,7 @@ def _screens() -> list[tuple[str, type]]:
     ]
 
 
-def key_table(keymap: dict[str, str]) -> Table:
+def key_table(keymap: dict[str, str], display: Callable[[Binding], str] | None = None) -> Table:
     """One row per binding: where, keys (after rebinding), what, and the id to rebind it by."""
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for column in ("where", "keys", "what", "id (for the config file)"):
@@ -35,6 +37,10 @@ def key_table(keymap: dict[str, str]) -> Table:
             if not isinstance(binding, Binding):
                 continue
             keys = keymap.get(binding.id or "", binding.key)
+            if display is not None:
+                keys = " ".join(
+                    display(Binding(k.strip(), binding.action)) for k in keys.split(",")
+                )
             table.add_row(where, Text(keys, style="bold"), binding.description, binding.id or "")
     return table
 
@@ -52,7 +58,7 @@ class HelpScreen(ModalScreen[None]):
                     "Keys — rebind any of them by id in the config file (docs/app.md)", style="bold"
                 )
             )
-            yield Static(key_table(keymap))
+            yield Static(key_table(keymap, self.app.get_key_display))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -132,11 +132,11 @@ async def test_m_writes_a_memo_on_the_chosen_coding(project: Path) -> None:
         await pilot.press("j", "2", "m")
         assert isinstance(app.screen, MemoEditor)
         assert isinstance(app.focused, TextArea)
-        await pilot.press(*"Budget talk", "ctrl+s")
+        await pilot.press(*"Budget", "ctrl+s")
         assert app.screen is screen
         assert "✎" in status_text(screen)
     [row] = codings(project)
-    assert row[1] == "Empowering" and row[6] == "Budget talk"
+    assert row[1] == "Empowering" and row[6] == "Budget"
     assert actions(project) == [("apply", "done"), ("memo", "done")]
 
 
@@ -144,7 +144,7 @@ async def test_escape_in_the_memo_editor_stores_nothing(project: Path) -> None:
     app = make_app(str(project), coder="ana")
     async with app.run_test(size=SIZE) as pilot:
         await open_source(pilot, "ratna")
-        await pilot.press("2", "m", *"draft", "escape")
+        await pilot.press("2", "m", *"no", "escape")
         assert isinstance(app.screen, CodingScreen)
     assert codings(project)[0][6] is None
     assert actions(project) == [("apply", "done")]
@@ -156,12 +156,13 @@ async def test_shift_m_stores_a_memo_on_the_source(project: Path) -> None:
         await open_source(pilot, "ratna")
         await pilot.press("M")
         assert isinstance(app.screen, MemoEditor)
-        await pilot.press(*"First official", "ctrl+s")
+        await pilot.press(*"Pilot", "ctrl+s")
         assert isinstance(app.screen, CodingScreen)
     assert sql(
         project,
-        "SELECT m.target, m.target_id, k.name, m.text FROM memo m JOIN coder k ON k.id = m.coder_id",
-    ) == [("source", source_id(project, "ratna"), "ana", "First official")]
+        "SELECT m.target, m.target_id, k.name, m.text "
+        "FROM memo m JOIN coder k ON k.id = m.coder_id",
+    ) == [("source", source_id(project, "ratna"), "ana", "Pilot")]
 
 
 async def test_shift_c_stores_a_memo_on_the_highlighted_code(project: Path) -> None:
@@ -174,10 +175,10 @@ async def test_shift_c_stores_a_memo_on_the_highlighted_code(project: Path) -> N
         assert tree.cursor_node is not None and tree.cursor_node.data.path == "Enabling/Motivation"
         await pilot.press("C")
         assert isinstance(app.screen, MemoEditor)
-        await pilot.press(*"Socialisation too", "ctrl+s")
+        await pilot.press(*"Also", "ctrl+s")
     motivation = sql(project, "SELECT id FROM code WHERE path = 'Enabling/Motivation'")[0][0]
     assert sql(project, "SELECT target, target_id, text FROM memo") == [
-        ("code", motivation, "Socialisation too")
+        ("code", motivation, "Also")
     ]
 
 

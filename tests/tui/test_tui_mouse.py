@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from tui_support import SIZE, codings, find_cell, open_source, segment_spans, source_text
 
 from qualcode.tui.app import make_app
@@ -69,13 +68,6 @@ async def test_dragging_backwards_selects_the_same_words(project: Path) -> None:
     assert text[row[3] : row[4]] == "run training and coaching for MSME"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a mouse-down on a word of a segment that is not the current one moves the "
-    "cursor, and the CursorMoved message handled after it clears the selection, so the "
-    "click selects nothing and the shortcut codes the whole turn (coding.py on_mouse_down "
-    "/ on_transcript_view_cursor_moved)",
-)
 async def test_click_on_a_word_of_another_segment_selects_that_word(project: Path) -> None:
     text = source_text(project, "ratna")
     app = make_app(str(project), coder="ana")
@@ -90,12 +82,6 @@ async def test_click_on_a_word_of_another_segment_selects_that_word(project: Pat
     assert text[row[3] : row[4]] == "coaching"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: TranscriptView.offset_at turns the clicked screen column into a text offset "
-    "one to one, so after a wide character (the 🙂 in this turn takes two cells) every "
-    "click lands one character to the right: the last letter of 'The' selects 'café'",
-)
 async def test_click_after_a_wide_character_selects_the_word_under_the_mouse(
     project: Path,
 ) -> None:

@@ -5,6 +5,7 @@ Each test works on its own copy of the demo project (seven sources, codings by c
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from rich.console import Console
@@ -12,12 +13,13 @@ from textual.command import CommandPalette
 from textual.widgets import OptionList, Static, Tree
 from tui_support import (
     SIZE,
-    codings,
     coded_here,
+    codings,
     demo_copy,
     open_source,
     segment_spans,
     source_id,
+    source_text,
     sql,
 )
 
@@ -50,11 +52,12 @@ async def _focus_code(pilot, screen: CodingScreen, path: str) -> Tree:  # type: 
     tree = screen.query_one(Tree)
     await pilot.press("tab")
     assert screen.app.focused is tree
-    for _ in range(40):
-        if tree.cursor_node is not None and tree.cursor_node.data.path == path:
-            return tree
-        await pilot.press("down")
-    raise AssertionError(f"{path} not found in the codebook tree")
+    # Put the cursor on the code's line, as ↓ would, without a keystroke per line.
+    line = next(i for i in range(tree.last_line + 1) if tree.get_node_at_line(i).data.path == path)
+    tree.cursor_line = line
+    await pilot.pause()
+    assert tree.cursor_node is not None and tree.cursor_node.data.path == path
+    return tree
 
 
 async def test_sources_are_grouped_by_role_with_the_coders_progress(tmp_path: Path) -> None:
@@ -118,7 +121,7 @@ async def test_escape_closes_the_picker_without_coding(tmp_path: Path) -> None:
     app = make_app(str(db), coder="ana")
     async with app.run_test(size=SIZE) as pilot:
         await open_source(pilot, "nurhayati")
-        await pilot.press("c", *"licens", "escape")
+        await pilot.press("c", *"lic", "escape")
         assert isinstance(app.screen, CodingScreen)
     assert codings(db) == []
 
@@ -164,13 +167,15 @@ async def test_retrieval_lists_a_codes_excerpts_by_informant_and_jumps_to_one(
         path,
     )
     expected_headings = list(
-        dict.fromkeys(f"{(role or 'document').upper()} · {who or src}" for role, who, src, _ in rows)
+        dict.fromkeys(
+            f"{(role or 'document').upper()} · {who or src}" for role, who, src, _ in rows
+        )
     )
     first_source, first_start = rows[0][2], rows[0][3]
     first_index = next(
         i for i, (a, b) in enumerate(segment_spans(db, first_source)) if a <= first_start < b
     )
-    app = make_app(str(db), coder="ana")
+    app = make_app(str(db), coder="resa")  # retrieval shows the coder's own excerpts (blind)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_source(pilot, "komarudin")
         await _focus_code(pilot, screen, path)
@@ -190,11 +195,10 @@ async def test_retrieval_lists_a_codes_excerpts_by_informant_and_jumps_to_one(
         assert target.view.cursor == first_index
 
 
-async def test_help_lists_every_binding_id(tmp_path: Path) -> None:
-    db = demo_copy(tmp_path)
-    app = make_app(str(db), coder="ana")
+async def test_help_lists_every_binding_id(project: Path) -> None:
+    app = make_app(str(project), coder="ana")
     async with app.run_test(size=SIZE) as pilot:
-        await open_source(pilot, "nurhayati")
+        await open_source(pilot, "ratna")
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         help_text = _help_text(app.screen)
@@ -205,22 +209,21 @@ async def test_help_lists_every_binding_id(tmp_path: Path) -> None:
 
 
 def _help_text(screen: HelpScreen) -> str:
-    console = Console(width=200, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console = Console(width=200, record=True, file=io.StringIO())
     for static in screen.query(Static):
         console.print(static.content)
     return console.export_text()
 
 
-async def test_a_keymap_rebinds_a_key_by_its_id(tmp_path: Path) -> None:
-    db = demo_copy(tmp_path)
-    app = make_app(str(db), coder="ana", keys={"coding.next": "x"})
+async def test_a_keymap_rebinds_a_key_by_its_id(project: Path) -> None:
+    app = make_app(str(project), coder="ana", keys={"coding.next": "x"})
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_source(pilot, "nurhayati")
+        screen = await open_source(pilot, "ratna")
         await pilot.press("x")
         assert screen.view.cursor == 1
-        await pilot.press("x", "x")
-        assert screen.view.cursor == 3
         await pilot.press("j")  # replaced by x
+        assert screen.view.cursor == 1
+        await pilot.press("x", "x")
         assert screen.view.cursor == 3
         await pilot.press("question_mark")
         [row] = [line for line in _help_text(app.screen).splitlines() if "coding.next " in line]
@@ -234,7 +237,7 @@ async def test_command_palette_opens_a_source(tmp_path: Path) -> None:
         await pilot.pause()
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*"Open source: nurhayati")
+        await pilot.press(*"open nurhayati")
         for _ in range(50):  # the palette searches in a worker
             await pilot.pause(0.02)
             hits = app.screen.query_one("CommandList", OptionList)
@@ -269,3 +272,63 @@ async def test_blind_coding_shows_only_the_coders_own_codings(tmp_path: Path) ->
         screen = await open_source(pilot, "nurhayati")
         assert [i for i in range(len(spans)) if coded_here(screen, i)] == coded
         assert {c.coder for i in coded for c in coded_here(screen, i)} == {"resa"}
+
+
+async def test_the_transcript_shows_every_word_of_a_long_line(tmp_path: Path) -> None:
+    db = demo_copy(tmp_path)
+    text = source_text(db, "MSME recapitulation 2021")
+    first = " ".join(text[slice(*segment_spans(db, "MSME recapitulation 2021")[0])].split())
+    app = make_app(str(db), coder="ana")
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_source(pilot, "MSME recapitulation 2021")
+        view = screen.view
+        shown = " ".join(
+            " ".join(view.render_line(y).text.split())
+            for y in range(1, 4)  # the text lines of segment 1
+        )
+        assert first in shown
+
+
+async def test_the_rule_book_shows_the_highlighted_code_from_the_start(project: Path) -> None:
+    app = make_app(str(project), coder="ana")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_source(pilot, "ratna")
+        tree = screen.query_one(Tree)
+        assert tree.cursor_node is not None and tree.cursor_node.data.path == "Enabling"
+        rule_book = str(screen.query_one("#rulebook").render())
+        assert "Enabling" in rule_book and "Creating a climate for growth." in rule_book
+
+
+async def test_a_coding_screen_shows_codings_made_while_it_was_covered(tmp_path: Path) -> None:
+    db = demo_copy(tmp_path)
+    app = make_app(str(db), coder="resa")  # retrieval lists the coder's own excerpts
+    async with app.run_test(size=SIZE) as pilot:
+        first = await open_source(pilot, "hadi-sutrisno")
+        await _focus_code(pilot, first, "Empowering/Training and coaching")
+        await pilot.press("r", "enter")  # first excerpt: hadi-sutrisno #8
+        await pilot.pause()
+        second = app.screen
+        assert isinstance(second, CodingScreen) and second is not first
+        assert (second.source_name, second.view.cursor) == ("hadi-sutrisno", 7)
+        before = len(codings(db, "resa"))
+        await pilot.press("4")  # Obstacles, not yet on that segment
+        assert len(codings(db, "resa")) == before + 1
+        now = len(coded_here(second, 7))
+        await pilot.press("escape")
+        assert app.screen is first
+        assert len(coded_here(first, 7)) == now
+
+
+async def test_undo_in_another_source_shows_where_it_happened(tmp_path: Path) -> None:
+    db = demo_copy(tmp_path)
+    app = make_app(str(db), coder="ana")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_source(pilot, "hadi-sutrisno")
+        await pilot.press("g", "8", "enter", "2", "escape")
+        await open_source(pilot, "nurhayati")
+        await pilot.press("u")
+        await pilot.pause()
+        assert codings(db) == []
+        screen = app.screen
+        assert isinstance(screen, CodingScreen) and screen.source_name == "hadi-sutrisno"
+        assert screen.view.cursor == 7

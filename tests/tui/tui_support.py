@@ -22,7 +22,7 @@ from qualcode.tui.app import QualcodeApp
 from qualcode.tui.screens.coding import CodingScreen
 from qualcode.tui.screens.sources import SourcesScreen
 
-SIZE = (140, 40)
+SIZE = (110, 34)
 WORD = re.compile(r"\S+")
 
 _demo_template: Path | None = None

@@ -107,10 +107,13 @@ class CodingScreen(Screen[None]):
         Binding("r", "retrieve", "Retrieve", id="coding.retrieve"),
     ]
 
-    def __init__(self, source_id: int, segment: int = 0) -> None:
+    def __init__(self, source_id: int, segment: int = 0, offset: int | None = None) -> None:
+        """Open ``source_id`` on segment index ``segment``, or on the segment at ``offset``."""
         super().__init__()
         self.source_id = source_id
         self.start_segment = segment
+        self.start_offset = offset
+        self.selection_segment: int | None = None
         self.codes: list[CodeRow] = []
         self.codings: list[CodingRef] = []
         self.segments = SegmentTable([])
@@ -152,7 +155,12 @@ class CodingScreen(Screen[None]):
         )
         self._build_tree()
         view.focus()
+        if self.start_offset is not None:
+            self.start_segment = self.segments.index_at(self.start_offset) or 0
         view.move_cursor(self.start_segment)
+        first = next((c for c in self.codes if c.codable), None)
+        if first is not None:  # the rule book is in sight from the start
+            self.query_one("#rulebook", Static).update(rulebook_text(first))
 
     @property
     def coder(self) -> str:
@@ -229,10 +237,14 @@ class CodingScreen(Screen[None]):
         tree.clear()
         counts = self._counts()
         nodes: dict[int | None, TreeNode[CodeRow | None]] = {None: tree.root}
+        parents = {c.parent_id for c in self.codes}
         for code in self.codes:
             parent = nodes.get(code.parent_id, tree.root)
             label = self._code_label(code, counts.get(code.id, 0))
-            nodes[code.id] = parent.add(label, data=code, expand=True)
+            if code.id in parents:
+                nodes[code.id] = parent.add(label, data=code, expand=True)
+            else:
+                nodes[code.id] = parent.add_leaf(label, data=code)
         self.tree_nodes = {k: v for k, v in nodes.items() if k is not None}
         self.shown_counts = counts
         tree.show_root = False
@@ -241,9 +253,15 @@ class CodingScreen(Screen[None]):
     # -- status and rule book --------------------------------------------------------------
     def on_transcript_view_cursor_moved(self, event: TranscriptView.CursorMoved) -> None:
         self.chosen = 0
-        self.selection = None
-        self.view.selection = None
+        if self.selection_segment != event.index:  # a click in a new segment selects there
+            self.selection = None
+            self.view.selection = None
         self._show_status()
+
+    def on_screen_resume(self) -> None:
+        """Back from another screen (e.g. Retrieval, which may have coded elsewhere)."""
+        if self.segments:
+            self.refresh_codings()
 
     def _here(self) -> list[CodingRef]:
         return self.by_segment.get(self.view.cursor, []) if self.segments else []
@@ -361,6 +379,7 @@ class CodingScreen(Screen[None]):
 
     def action_select_words(self) -> None:
         if self.segments and self._words():
+            self.selection_segment = self.view.cursor
             self.selection = Selection(0, 0)
             self._show_selection()
 
@@ -381,6 +400,7 @@ class CodingScreen(Screen[None]):
         hit = self._word_at(event)
         if hit is not None:
             index, word = hit
+            self.selection_segment = index
             if index != self.view.cursor:
                 self.view.move_cursor(index)
             self.selection = Selection(word, word)
@@ -532,7 +552,8 @@ class CodingScreen(Screen[None]):
         if result is None:
             return None
         if result.source_id != self.source_id:  # an undo in another source: go there
-            self.app.switch_screen(CodingScreen(result.source_id))
+            self.app.switch_screen(CodingScreen(result.source_id, offset=result.start))
+            self.notify(result.describe(), timeout=3)
             return result
         self.refresh_codings(result)
         if result.undo or result.redo:  # a plain apply/remove shows in the gutter already

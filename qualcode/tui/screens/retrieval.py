@@ -48,7 +48,11 @@ class RetrievalScreen(Screen[None]):
         for code in self.codes:
             label = Text("■ ", style=code.color or "#888888")
             label.append(code.name)
-            node = nodes.get(code.parent_id, tree.root).add(label, data=code, expand=True)
+            parent = nodes.get(code.parent_id, tree.root)
+            if any(c.parent_id == code.id for c in self.codes):
+                node = parent.add(label, data=code, expand=True)
+            else:
+                node = parent.add_leaf(label, data=code)
             nodes[code.id] = node
         tree.show_root = False
         tree.root.expand()
@@ -67,7 +71,13 @@ class RetrievalScreen(Screen[None]):
     def show(self, code_id: int) -> None:
         self.code_id = code_id
         with self.app.project.read() as s:  # type: ignore[attr-defined]
-            self.excerpts = retrieve(s, code_id, include_subcodes=self.include_subcodes)
+            # Blind coding: a coder retrieves their own excerpts, not their colleagues'.
+            self.excerpts = retrieve(
+                s,
+                code_id,
+                include_subcodes=self.include_subcodes,
+                coder=self.app.coder,  # type: ignore[attr-defined]
+            )
         path = next(c.path for c in self.codes if c.id == code_id)
         people = {e.informant for e in self.excerpts if e.informant}
         self.sub_title = f"{path}: {len(self.excerpts)} excerpts from {len(people)} informants" + (

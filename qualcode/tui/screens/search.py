@@ -6,6 +6,7 @@ Keys: type the query and Enter to search, ↓/↑ choose a hit, Enter on a hit j
 from __future__ import annotations
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -32,14 +33,15 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
             yield Input(placeholder="e.g. licensing, KUR, packaging", id="query")
             yield OptionList(id="hits")
 
+    index: SegmentIndex | None = None
+
     def on_mount(self) -> None:
         app = self.app
-        index = getattr(app, "segment_index", None)
-        if index is None:
-            with app.project.read() as s:  # type: ignore[attr-defined]
-                index = SegmentIndex.from_session(s)
-            app.segment_index = index  # type: ignore[attr-defined]
-        self.index = index
+        self.index = getattr(app, "segment_index", None)
+        if self.index is None:
+            # ~4 s for 200,000 segments: built off the UI thread, once per app run.
+            self.query_one(".dialog-title", Label).update("Search all sources (indexing…)")
+            self.build_index()
         with app.project.read() as s:  # type: ignore[attr-defined]
             from sqlalchemy import text
 
@@ -53,7 +55,28 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
                 )
             }
 
+    @work(thread=True, exclusive=True)
+    def build_index(self) -> None:
+        with self.app.project.read() as s:  # type: ignore[attr-defined]
+            index = SegmentIndex.from_session(s)
+        self.app.call_from_thread(self._index_ready, index)
+
+    def _index_ready(self, index: SegmentIndex) -> None:
+        self.index = self.app.segment_index = index  # type: ignore[attr-defined]
+        self.query_one(".dialog-title", Label).update(
+            "Search all sources (Enter searches; typos are fine)"
+        )
+        query = self.query_one(Input).value
+        if query.strip() and self.pending:
+            self.pending = False
+            self.query_one(Input).post_message(Input.Submitted(self.query_one(Input), query))
+
+    pending = False
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.index is None:
+            self.pending = True  # searched as soon as the index is ready
+            return
         listing = self.query_one(OptionList)
         listing.clear_options()
         hits = self.index.search(event.value, limit=50) if event.value.strip() else []

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
 
+from rich.cells import cell_len
 from rich.segment import Segment as RichSegment
 from rich.style import Style
 from textual.geometry import Size
@@ -80,7 +81,7 @@ class TranscriptView(ScrollView, can_focus=True):
 
     COMPONENT_CLASSES = {"transcript--cursor", "transcript--header"}
     DEFAULT_CSS = """
-    TranscriptView { background: $surface; }
+    TranscriptView { background: $surface; scrollbar-gutter: stable; }
     TranscriptView > .transcript--cursor { background: $primary 25%; }
     TranscriptView > .transcript--header { color: $text-muted; }
     """
@@ -219,7 +220,12 @@ class TranscriptView(ScrollView, can_focus=True):
             return None
         start, end = lines[row]
         column = x + self.scroll_offset.x - GUTTER - 1
-        return index, max(start, min(start + max(column, 0), end))
+        # Screen cells are not characters: an emoji or a CJK character takes two cells.
+        offset, cells = start, 0
+        while offset < end and cells + cell_len(self.text[offset]) <= max(column, 0):
+            cells += cell_len(self.text[offset])
+            offset += 1
+        return index, offset
 
     # -- rendering -------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:

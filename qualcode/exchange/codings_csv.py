@@ -218,7 +218,7 @@ def _resolve(
     elif start is None or end is None:
         raise fail("give a segment, or both start and end")
     try:
-        check_span(source, start, end)
+        check_span(source.name, len(source.text), start, end)
     except QualcodeError as err:
         raise fail(str(err)) from None
     code_name = values.get("code", "")

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from qualcode.core.errors import QualcodeError
 from qualcode.storage.codes import magnitude_scale
-from qualcode.storage.codings import check_magnitude, coder_id
+from qualcode.storage.codings import check_magnitude, check_span, coder_id
 from qualcode.storage.models import Code, Coding, CodingAction, utcnow
 from qualcode.storage.project import Project, audit
 
@@ -135,38 +135,32 @@ class CodingActions:
 
     # -- undo / redo -----------------------------------------------------------------------
     def undo(self) -> ActionResult | None:
-        with self.project.write() as s:
-            step = s.exec(
-                select(CodingAction)
-                .where(CodingAction.coder_id == self.coder_id, CodingAction.state == "done")
-                .order_by(CodingAction.id.desc())  # type: ignore[union-attr]
-            ).first()
-            if step is None:
-                return None
-            before, after = json.loads(step.before), json.loads(step.after)
-            self._restore(s, step.coding_id, before)
-            step.state = "undone"
-            s.add(step)
-            audit(s, self.coder, "undo", "coding", step.coding_id, step=step.id, kind=step.kind)
-            shown = before or after
-        return _result(step.kind, shown, undo=True)
+        """Take back this coder's last done step (None when there is none)."""
+        return self._step("done", "undone")
 
     def redo(self) -> ActionResult | None:
+        """Do again this coder's earliest undone step (None when there is none)."""
+        return self._step("undone", "done")
+
+    def _step(self, state: str, new_state: str) -> ActionResult | None:
+        undoing = new_state == "undone"
+        order = CodingAction.id.desc() if undoing else CodingAction.id  # type: ignore[union-attr]
         with self.project.write() as s:
             step = s.exec(
                 select(CodingAction)
-                .where(CodingAction.coder_id == self.coder_id, CodingAction.state == "undone")
-                .order_by(CodingAction.id)  # type: ignore[arg-type]
+                .where(CodingAction.coder_id == self.coder_id, CodingAction.state == state)
+                .order_by(order)
             ).first()
             if step is None:
                 return None
             before, after = json.loads(step.before), json.loads(step.after)
-            self._restore(s, step.coding_id, after)
-            step.state = "done"
+            target, other = (before, after) if undoing else (after, before)
+            self._restore(s, step.coding_id, target)
+            step.state = new_state
             s.add(step)
-            audit(s, self.coder, "redo", "coding", step.coding_id, step=step.id, kind=step.kind)
-            shown = after or before
-        return _result(step.kind, shown, redo=True)
+            verb = "undo" if undoing else "redo"
+            audit(s, self.coder, verb, "coding", step.coding_id, step=step.id, kind=step.kind)
+        return _result(step.kind, target or other, undo=undoing, redo=not undoing)
 
     def history(self) -> tuple[int, int]:
         """(undoable steps, redoable steps) of this coder."""
@@ -195,11 +189,7 @@ class CodingActions:
             if row is None:
                 raise QualcodeError(f"no source with id {source_id}")
             self._lengths[source_id] = (row[0], row[1])
-        name, length = self._lengths[source_id]
-        if not 0 <= start < end <= length:
-            raise QualcodeError(
-                f"span [{start}, {end}) is outside source '{name}' (its text has {length} characters)"
-            )
+        check_span(*self._lengths[source_id], start, end)
 
     def forget_source(self, source_id: int) -> None:
         """Call after a source's text is replaced."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from qualcode.core.errors import QualcodeError
 from qualcode.storage.codes import magnitude_scale
@@ -144,7 +144,8 @@ class CodingActions:
 
     def _step(self, state: str, new_state: str) -> ActionResult | None:
         undoing = new_state == "undone"
-        order = CodingAction.id.desc() if undoing else CodingAction.id  # type: ignore[union-attr]
+        column = col(CodingAction.id)
+        order = column.desc() if undoing else column
         with self.project.write() as s:
             step = s.exec(
                 select(CodingAction)

@@ -63,7 +63,7 @@ def _displays_and_conclusions(conn: Connection) -> None:
         models.ConclusionCode,
         models.ConclusionCoding,
     ):
-        model.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+        model.__table__.create(conn, checkfirst=True)  # type: ignore[union-attr]
 
 
 MIGRATIONS: list[Migration] = [

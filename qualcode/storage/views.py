@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -108,7 +109,7 @@ class SegmentTable:
     ``table[i]`` builds the SegmentRow of segment ``i`` (0-based) when one is wanted.
     """
 
-    def __init__(self, rows: list[tuple[int, int, int, int, str | None, str | None]]) -> None:
+    def __init__(self, rows: list[Any]) -> None:
         columns = list(zip(*rows, strict=True)) if rows else [()] * 6
         self.ids: list[int] = list(columns[0])
         self.ordinals: list[int] = list(columns[1])
@@ -159,7 +160,7 @@ def segments_of(session: Session, source_id: int) -> SegmentTable:
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    return SegmentTable(rows)
+    return SegmentTable(list(rows))
 
 
 def codings_of(session: Session, source_id: int, coder: str | None = None) -> list[CodingRef]:

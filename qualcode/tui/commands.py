@@ -34,9 +34,7 @@ class SourceCommands(Provider):
                 )
 
     async def discover(self) -> Hits:
-        for sid, name, who in _rows(
-            self.app, "SELECT s.id, s.name, NULL FROM source s ORDER BY s.name"
-        ):
+        for sid, name in _rows(self.app, "SELECT s.id, s.name FROM source s ORDER BY s.name"):
             yield DiscoveryHit(f"Open source: {name}", partial(self._open, sid))
 
     def _open(self, source_id: int) -> None:

@@ -114,6 +114,8 @@ class CodingScreen(Screen[None]):
         self.start_segment = segment
         self.start_offset = offset
         self.selection_segment: int | None = None
+        self.tree_nodes: dict[int, TreeNode[CodeRow | None]] = {}
+        self.shown_counts: dict[int, int] = {}
         self.codes: list[CodeRow] = []
         self.codings: list[CodingRef] = []
         self.segments = SegmentTable([])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from rich.table import Table
 from rich.text import Text
@@ -13,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 
-def _screens() -> list[tuple[str, type]]:
+def _screens() -> list[tuple[str, Any]]:
     from qualcode.tui.app import QualcodeApp
     from qualcode.tui.screens.coding import CodingScreen
     from qualcode.tui.screens.retrieval import RetrievalScreen

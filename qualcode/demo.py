@@ -58,6 +58,11 @@ def build_demo(location: str, echo: Callable[[str], None] = lambda m: None) -> s
             )
             report = import_files(project, files, actor=DEMO_ACTOR)
             codings = import_codings_csv(project, folder / "codings.csv", actor=DEMO_ACTOR)
+            if (folder / "conclusions.yaml").is_file():  # the study's conclusions, to check
+                from qualcode.analysis.conclusions import load_conclusions
+
+                with project.write() as s:
+                    load_conclusions(s, folder / "conclusions.yaml", actor=DEMO_ACTOR)
         finally:
             project.close()
         remove_sqlite_files(target)

@@ -27,9 +27,9 @@ def main(db: str) -> None:
 
 
 def _register() -> None:
-    from qualcode.cli import app, codebook, codings, importing, project
+    from qualcode.cli import app, codebook, codings, importing, matrix, project, triangulation
 
-    for module in (project, importing, codebook, codings, app):
+    for module in (project, importing, codebook, codings, app, triangulation, matrix):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -22,6 +22,8 @@ class QualcodeApp(App[None]):
     COMMANDS = App.COMMANDS | {SourceCommands, InformantCommands, CodeCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("x", "matrix", "Matrix", id="app.matrix"),
+        Binding("t", "triangulation", "Triangulate", id="app.triangulation"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -45,6 +47,18 @@ class QualcodeApp(App[None]):
 
     def on_unmount(self) -> None:
         self.project.close()
+
+    def action_matrix(self) -> None:
+        from qualcode.tui.screens.displays import MatrixScreen
+
+        if not isinstance(self.screen, MatrixScreen):
+            self.push_screen(MatrixScreen())
+
+    def action_triangulation(self) -> None:
+        from qualcode.tui.screens.displays import TriangulationScreen
+
+        if not isinstance(self.screen, TriangulationScreen):
+            self.push_screen(TriangulationScreen())
 
     def action_help(self) -> None:
         from qualcode.tui.screens.help import HelpScreen

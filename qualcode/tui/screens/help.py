@@ -17,6 +17,7 @@ from textual.widgets import Static
 def _screens() -> list[tuple[str, Any]]:
     from qualcode.tui.app import QualcodeApp
     from qualcode.tui.screens.coding import CodingScreen
+    from qualcode.tui.screens.displays import MatrixScreen, TriangulationScreen
     from qualcode.tui.screens.retrieval import RetrievalScreen
     from qualcode.tui.screens.sources import SourcesScreen
 
@@ -25,6 +26,8 @@ def _screens() -> list[tuple[str, Any]]:
         ("Sources", SourcesScreen),
         ("Coding", CodingScreen),
         ("Retrieval", RetrievalScreen),
+        ("Matrix", MatrixScreen),
+        ("Triangulation", TriangulationScreen),
     ]
 
 

@@ -1,0 +1,221 @@
+"""The SQL aggregates every display is built from, per source and code column.
+
+Each query groups the codings in the database (GROUP BY) and returns one row per source and
+column (and, for timestamp bins, per segment timestamp): at most a few thousand rows, whatever the
+number of codings. Displays then add these per-source facts up to their own rows (informants,
+roles, dates, kinds), which is exact because a segment belongs to exactly one source.
+
+The code -> column map goes into the SQL as a ``VALUES`` list of integers, so the statements are
+plain SQL for SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from qualcode.analysis.displays.scope import Scope
+
+# A key for per-source facts: (source_id, column) or (source_id, timestamp, column).
+FactKey = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A coded excerpt: one distinct span of a source coded with the column's code(s)."""
+
+    source_id: int
+    start: int
+    end: int
+    text: str
+    ordinal: int | None  # the segment the excerpt starts in (or, from a gap, the next one)
+    timestamp: str | None
+    has_memo: bool
+    strength: int  # the largest |magnitude| among the codings of this span
+    coding_id: int  # the first coding of this span (for drill-down)
+
+    def rank_key(self, source_name: str) -> tuple[object, ...]:
+        """Most telling first: a memo, then the strongest |magnitude|, then the longest, then
+        position (source name, offset). docs/displays.md states the rule."""
+        return (
+            not self.has_memo,
+            -self.strength,
+            -(self.end - self.start),
+            source_name,
+            self.start,
+            self.coding_id,
+        )
+
+
+def _ints(values: object) -> str:
+    return ", ".join(str(int(v)) for v in values)  # type: ignore[attr-defined]
+
+
+def _colmap(scope: Scope) -> str:
+    pairs = ", ".join(f"({int(cid)}, {int(col)})" for cid, col in sorted(scope.column_of.items()))
+    return f"colmap(code_id, col) AS (VALUES {pairs})"
+
+
+def _where(scope: Scope) -> str:
+    """The filters on ``coding cd``: coders and sources."""
+    parts = ["1 = 1"]
+    if scope.coder_ids is not None:
+        parts.append(f"cd.coder_id IN ({_ints(scope.coder_ids)})")
+    if scope.sources_filtered:
+        ids = [s.id for s in scope.sources]
+        parts.append(f"cd.source_id IN ({_ints(ids)})" if ids else "1 = 0")
+    return " AND ".join(parts)
+
+
+def _code_join(scope: Scope) -> str:
+    """Join ``coding cd`` to the code -> column map ``m``.
+
+    When the columns cover most of the codebook, reading the codings in the order of the (source,
+    code, coder, start, end) index and looking each code up in the small map is far cheaper than
+    one index range per code: the unary + keeps SQLite's planner off the code index (a no-op for
+    PostgreSQL). A narrow selection of codes is better served by the code index.
+    """
+    code = "+cd.code_id" if 2 * len(scope.column_of) >= len(scope.codes) else "cd.code_id"
+    return f"JOIN colmap m ON m.code_id = {code}"
+
+
+# The segments a coding overlaps: the one holding its start (the last to start at or before it)
+# and any after it that start before the coding ends. Bounding the segment range from below
+# makes it one index seek per coding instead of a scan of the source's earlier segments.
+_OVERLAPPED_SEGMENTS = """
+    JOIN segment g ON g.source_id = cd.source_id
+        AND g.start >= COALESCE((SELECT MAX(x.start) FROM segment x
+                                 WHERE x.source_id = cd.source_id AND x.start <= cd.start), -1)
+        AND g.start < cd."end" AND g."end" > cd.start
+"""
+
+_START_TIMESTAMP = """(SELECT x.timestamp FROM segment x
+    WHERE x.source_id = cd.source_id AND x.start <= cd.start ORDER BY x.start DESC LIMIT 1)"""
+
+
+def segment_counts(
+    conn: Connection, scope: Scope, by_timestamp: bool = False
+) -> dict[FactKey, int]:
+    """Distinct segments overlapping a coding of each column, per source (and timestamp)."""
+    ts = "g.timestamp, " if by_timestamp else ""
+    sql = f"""
+        WITH {_colmap(scope)}
+        SELECT cd.source_id, {ts}m.col, COUNT(DISTINCT g.id)
+        FROM coding cd {_code_join(scope)} {_OVERLAPPED_SEGMENTS}
+        WHERE {_where(scope)}
+        GROUP BY cd.source_id, {ts}m.col
+    """
+    return {tuple(r[:-1]): int(r[-1]) for r in conn.execute(text(sql))}
+
+
+def magnitude_sums(
+    conn: Connection, scope: Scope, by_timestamp: bool = False
+) -> dict[FactKey, tuple[int, int]]:
+    """(sum, n) of the magnitudes of the codings of each column, per source (and timestamp)."""
+    ts = f"{_START_TIMESTAMP} AS ts, " if by_timestamp else ""
+    ts_group = "ts, " if by_timestamp else ""
+    sql = f"""
+        WITH {_colmap(scope)}
+        SELECT cd.source_id, {ts}m.col, SUM(cd.magnitude), COUNT(cd.magnitude)
+        FROM coding cd {_code_join(scope)}
+        WHERE cd.magnitude IS NOT NULL AND {_where(scope)}
+        GROUP BY cd.source_id, {ts_group}m.col
+    """
+    return {tuple(r[:-2]): (int(r[-2]), int(r[-1])) for r in conn.execute(text(sql))}
+
+
+def top_quotes(
+    conn: Connection, scope: Scope, n: int, by_timestamp: bool = False
+) -> dict[FactKey, tuple[list[Quote], int]]:
+    """The ``n`` most telling distinct spans of each column per source (and timestamp), with the
+    number of distinct spans there are. Identical spans (two coders, or a code and its sub-code
+    on the same words) are one excerpt."""
+    ts = f"{_START_TIMESTAMP}" if by_timestamp else "NULL"
+    part = "source_id, ts, col" if by_timestamp else "source_id, col"
+    sql = f"""
+        WITH {_colmap(scope)},
+        spans AS (
+            SELECT cd.source_id, m.col, cd.start, cd."end", {ts} AS ts,
+                MAX(CASE WHEN cd.memo IS NOT NULL AND cd.memo <> '' THEN 1 ELSE 0 END) AS memo,
+                MAX(ABS(COALESCE(cd.magnitude, 0))) AS strength,
+                MIN(cd.id) AS coding_id
+            FROM coding cd {_code_join(scope)}
+            WHERE {_where(scope)}
+            GROUP BY cd.source_id, m.col, cd.start, cd."end"
+        ),
+        ranked AS (
+            SELECT spans.*,
+                ROW_NUMBER() OVER (PARTITION BY {part}
+                    ORDER BY memo DESC, strength DESC, "end" - start DESC, start, coding_id) AS rk,
+                COUNT(*) OVER (PARTITION BY {part}) AS total
+            FROM spans
+        )
+        SELECT r.source_id, r.ts, r.col, r.start, r."end",
+            SUBSTR(s.text, r.start + 1, r."end" - r.start),
+            COALESCE(
+                (SELECT CASE WHEN x."end" > r.start THEN x.ordinal END FROM segment x
+                 WHERE x.source_id = r.source_id AND x.start <= r.start
+                 ORDER BY x.start DESC LIMIT 1),
+                (SELECT x.ordinal FROM segment x WHERE x.source_id = r.source_id
+                 AND x.start > r.start ORDER BY x.start LIMIT 1)),
+            COALESCE(
+                (SELECT CASE WHEN x."end" > r.start THEN x.timestamp END FROM segment x
+                 WHERE x.source_id = r.source_id AND x.start <= r.start
+                 ORDER BY x.start DESC LIMIT 1),
+                (SELECT x.timestamp FROM segment x WHERE x.source_id = r.source_id
+                 AND x.start > r.start ORDER BY x.start LIMIT 1)),
+            r.memo, r.strength, r.coding_id, r.total
+        FROM ranked r JOIN source s ON s.id = r.source_id
+        WHERE r.rk <= {int(n)}
+        ORDER BY r.source_id, r.col, r.rk
+    """
+    out: dict[FactKey, tuple[list[Quote], int]] = {}
+    for (
+        sid,
+        ts_value,
+        col,
+        start,
+        end,
+        body,
+        ordinal,
+        stamp,
+        memo,
+        strength,
+        cid,
+        total,
+    ) in conn.execute(text(sql)):
+        key: FactKey = (sid, ts_value, col) if by_timestamp else (sid, col)
+        quotes, _ = out.get(key, ([], 0))
+        quotes.append(Quote(sid, start, end, body, ordinal, stamp, bool(memo), int(strength), cid))
+        out[key] = (quotes, int(total))
+    return out
+
+
+def segment_timestamps(conn: Connection, scope: Scope) -> dict[str | None, int]:
+    """How many segments (of the sources in scope) carry each timestamp."""
+    where = f"WHERE source_id IN ({_ints(s.id for s in scope.sources)})" if scope.sources else ""
+    if not scope.sources:
+        return {}
+    sql = f"SELECT timestamp, COUNT(*) FROM segment {where} GROUP BY timestamp"
+    return {r[0]: int(r[1]) for r in conn.execute(text(sql))}
+
+
+def uncounted_codings(conn: Connection, scope: Scope) -> dict[int, int]:
+    """Codings (within the filters) on selected codes above the columns, which have no column:
+    ``{code_id: n}``."""
+    if not scope.above:
+        return {}
+    sql = f"""
+        SELECT cd.code_id, COUNT(*) FROM coding cd
+        WHERE cd.code_id IN ({_ints(c.id for c in scope.above)}) AND {_where(scope)}
+        GROUP BY cd.code_id
+    """
+    return {int(r[0]): int(r[1]) for r in conn.execute(text(sql))}
+
+
+def cell_summaries(conn: Connection, display: str) -> dict[tuple[str, str], str]:
+    sql = text("SELECT row_key, column_key, text FROM cell_summary WHERE display = :d")
+    return {(r[0], r[1]): r[2] for r in conn.execute(sql, {"d": display})}

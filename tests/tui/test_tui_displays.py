@@ -32,7 +32,8 @@ async def test_matrix_cell_drills_down_to_its_excerpts_and_into_the_source(tmp_p
             "SELECT COUNT(DISTINCT g.id) FROM coding cd JOIN code c ON c.id = cd.code_id "
             "JOIN source s ON s.id = cd.source_id JOIN segment g ON g.source_id = s.id "
             'AND g.start < cd."end" AND cd.start < g."end" '
-            "WHERE s.name = 'hadi-sutrisno' AND (c.path = 'Empowering' OR c.path LIKE 'Empowering/%')",
+            "WHERE s.name = 'hadi-sutrisno' "
+            "AND (c.path = 'Empowering' OR c.path LIKE 'Empowering/%')",
         )[0][0]
         assert _cell(screen, hadi, 2) == str(expected)
 

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from qualcode.analysis.displays import DisplaySpec, build_display
+from qualcode.analysis.displays import DisplaySpec, build_display, cell_excerpts
 from qualcode.analysis.displays.summaries import set_summary
 from qualcode.analysis.retrieval import Excerpt, retrieve
 from qualcode.analysis.triangulation import summary_table, triangulate
@@ -163,42 +163,21 @@ class MatrixScreen(DisplayScreen):
             self._replace(rows="source" if self.spec.rows == "informant" else "informant")
 
     def action_drill(self) -> None:
-        """The excerpts behind the cell under the cursor."""
+        """The excerpts behind the cell under the cursor, with the display's own filters."""
         here = self.current()
-        if here is None or self.spec.kind not in ("clustered", "role", "method", "time"):
+        if here is None or self.table is None or self.spec.kind == "cooccurrence":
             return
         row, column = here
-        if self.spec.kind in ("method", "time"):
-            code_path, keep = row.label, self._column_filter(column)
-        else:
-            code_path = column
-            keep = _row_filter(self.spec.rows, row.label, row.subtotal, row.group)
-        excerpts = self._excerpts(code_path)
-        self.open_excerpts(f"{row.label} × {column}", [e for e in excerpts if keep(e)])
-
-    def _column_filter(self, column: str) -> Any:
-        if self.spec.kind == "method":
-            return lambda e: e.kind == column
-        # time-ordered: the informants interviewed on that date (the column's label)
-        import json
-
-        from sqlalchemy import text
-
-        with self.app.project.read() as s:  # type: ignore[attr-defined]
-            people = {
-                name
-                for name, attributes in s.connection().execute(
-                    text("SELECT name, attributes FROM informant")
-                )
-                if str(json.loads(attributes or "{}").get("interview_date", "")) in column
-            }
-        return lambda e: e.informant in people
-
-    def _excerpts(self, code_path: str) -> list[Excerpt]:
-        with self.app.project.read() as s:  # type: ignore[attr-defined]
-            code = resolve_code(s, code_path)
-            assert code.id is not None
-            return retrieve(s, code.id, include_subcodes=True)
+        r, c = self.query_one(DataTable).cursor_coordinate
+        row_key = self.table.meta["row_keys"][r]
+        column_key = self.table.meta["column_keys"][c - 1]
+        try:
+            with self.app.project.read() as s:  # type: ignore[attr-defined]
+                excerpts = cell_excerpts(s, self.spec, row_key, column_key, subtotal=row.subtotal)
+        except QualcodeError as err:
+            self.notify(str(err), severity="warning")
+            return
+        self.open_excerpts(f"{row.label} × {column}", excerpts)
 
     def action_edit_summary(self) -> None:
         here = self.current()
@@ -218,8 +197,13 @@ class MatrixScreen(DisplayScreen):
             try:
                 with app.project.write() as s:  # type: ignore[attr-defined]
                     set_summary(
-                        s, store, label, column, body,
-                        coder=app.coder, actor=app.coder,  # type: ignore[attr-defined]
+                        s,
+                        store,
+                        label,
+                        column,
+                        body,
+                        coder=app.coder,  # type: ignore[attr-defined]
+                        actor=app.coder,  # type: ignore[attr-defined]
                     )
             except QualcodeError as err:
                 self.notify(str(err), severity="error")
@@ -287,7 +271,10 @@ class ExcerptsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield OptionList(
-            *(Option(excerpt_label(e, e.code_path), id=str(i)) for i, e in enumerate(self.excerpts)),
+            *(
+                Option(excerpt_label(e, e.code_path), id=str(i))
+                for i, e in enumerate(self.excerpts)
+            ),
             id="cell-excerpts",
         )
         yield Footer()
@@ -312,8 +299,10 @@ def _short(path: str) -> str:
 
 def _cell(value: Any) -> Text:
     text = cell_text(value)
-    return Text(text if len(text) <= 60 else text[:59] + "…", justify="right"
-                if isinstance(value, int | float) else "left")
+    return Text(
+        text if len(text) <= 60 else text[:59] + "…",
+        justify="right" if isinstance(value, int | float) else "left",
+    )
 
 
 def _plain(cells: list[Any], table: DisplayTable | None, column: str) -> str:
@@ -321,11 +310,3 @@ def _plain(cells: list[Any], table: DisplayTable | None, column: str) -> str:
         return ""
     value = cells[table.columns.index(column)]
     return "" if value is None else str(value)
-
-
-def _row_filter(rows: str, label: str, subtotal: bool, group: str | None) -> Any:
-    if subtotal:
-        return lambda e: e.role == group
-    if rows == "source":
-        return lambda e: e.source == label
-    return lambda e: e.informant == label or e.pseudonym == label

@@ -71,20 +71,18 @@ def demo(ctx: click.Context, no_app: bool, coder: str) -> None:
 
 
 def print_summary(ctx: click.Context) -> None:
-    from qualcode.analysis.matrix import count_matrix
+    """Status and the role-ordered informant x indicator count matrix (what `make demo` prints
+    without a terminal)."""
+    from qualcode.analysis.displays import DisplaySpec, build_display
     from qualcode.analysis.status import project_counts
+    from qualcode.exchange.tables import to_text
 
     with open_project(ctx) as project, project.read() as s:
         counts = project_counts(s)
-        matrix = count_matrix(s, depth=1)
+        matrix = build_display(s, DisplaySpec(kind="role", depth=1))
     click.echo(render_table(["what", "count"], list(counts.items())))
     click.echo("")
-    click.echo("Coded segments per informant and indicator (-- = no source for that informant):")
-    rows = [
-        [r, *("--" if matrix.cell(r, c) is None else matrix.cell(r, c) for c in matrix.columns)]
-        for r in matrix.rows
-    ]
-    click.echo(render_table(["informant", *matrix.columns], rows))
+    click.echo(to_text(matrix), nl=False)
 
 
 COMMANDS = [init, status, demo]

@@ -24,6 +24,7 @@ class QualcodeApp(App[None]):
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("x", "matrix", "Matrix", id="app.matrix"),
         Binding("t", "triangulation", "Triangulate", id="app.triangulation"),
+        Binding("V", "conclusions", "Conclusions", id="app.conclusions"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -59,6 +60,12 @@ class QualcodeApp(App[None]):
 
         if not isinstance(self.screen, TriangulationScreen):
             self.push_screen(TriangulationScreen())
+
+    def action_conclusions(self) -> None:
+        from qualcode.tui.screens.conclusions import ConclusionsScreen
+
+        if not isinstance(self.screen, ConclusionsScreen):
+            self.push_screen(ConclusionsScreen())
 
     def action_help(self) -> None:
         from qualcode.tui.screens.help import HelpScreen

@@ -105,3 +105,37 @@ async def test_triangulation_shows_convergence_and_drills_into_a_group(tmp_path:
         await pilot.press("b")  # by method: interview and document
         assert screen.by == "kind"
         assert "document (sources)" in " ".join(screen.table.columns)  # type: ignore[union-attr]
+
+
+async def test_conclusions_screen_checks_adds_and_removes(tmp_path: Path) -> None:
+    from qualcode.tui.screens.conclusions import ConclusionsScreen
+
+    db = demo_copy(tmp_path)
+    app = make_app(str(db), coder="resa")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("V")
+        screen = app.screen
+        assert isinstance(screen, ConclusionsScreen)
+        assert [c.verdict for c in screen.checks] == ["supported"] * 4
+        await pilot.press("enter")  # the first conclusion's negative evidence
+        assert isinstance(app.screen, ExcerptsScreen)
+        assert len(app.screen.excerpts) == len(screen.checks[0].negative_evidence) > 0
+        await pilot.press("escape")
+
+        await pilot.press("a", *"Licensing is a barrier", "enter")
+        await pilot.press(*"licensing cost", "enter")
+        await pilot.pause()
+        rows = sql(db, "SELECT id, statement FROM conclusion ORDER BY id")
+        assert rows[-1][1] == "Licensing is a barrier" and len(rows) == 5
+        codes = sql(
+            db,
+            "SELECT c.path FROM conclusion_code x JOIN code c ON c.id = x.code_id "
+            "WHERE x.conclusion_id = ?",
+            rows[-1][0],
+        )
+        assert codes == [("Obstacles/Licensing cost and procedure",)]
+        assert len(screen.checks) == 5
+
+        screen.query_one(OptionList).highlighted = 4
+        await pilot.press("d")
+        assert len(sql(db, "SELECT id FROM conclusion")) == 4

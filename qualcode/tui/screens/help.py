@@ -17,6 +17,7 @@ from textual.widgets import Static
 def _screens() -> list[tuple[str, Any]]:
     from qualcode.tui.app import QualcodeApp
     from qualcode.tui.screens.coding import CodingScreen
+    from qualcode.tui.screens.conclusions import ConclusionsScreen
     from qualcode.tui.screens.displays import MatrixScreen, TriangulationScreen
     from qualcode.tui.screens.retrieval import RetrievalScreen
     from qualcode.tui.screens.sources import SourcesScreen
@@ -28,6 +29,7 @@ def _screens() -> list[tuple[str, Any]]:
         ("Retrieval", RetrievalScreen),
         ("Matrix", MatrixScreen),
         ("Triangulation", TriangulationScreen),
+        ("Conclusions", ConclusionsScreen),
     ]
 
 

@@ -101,7 +101,7 @@ class ConclusionsScreen(Screen[None]):
                             s,
                             statement,
                             [path],
-                            actor=app.coder,
+                            actor=app.coder,  # type: ignore[attr-defined]
                             coder=app.coder,  # type: ignore[attr-defined]
                         )
                 except QualcodeError as err:

@@ -27,9 +27,18 @@ def main(db: str) -> None:
 
 
 def _register() -> None:
-    from qualcode.cli import app, codebook, codings, importing, matrix, project, triangulation
+    from qualcode.cli import (
+        app,
+        codebook,
+        codings,
+        export,
+        importing,
+        matrix,
+        project,
+        triangulation,
+    )
 
-    for module in (project, importing, codebook, codings, app, triangulation, matrix):
+    for module in (project, importing, codebook, codings, app, triangulation, matrix, export):
         for command in module.COMMANDS:
             main.add_command(command)
 

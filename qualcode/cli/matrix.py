@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from qualcode.cli.common import QualcodeGroup, current_user, emit, format_option, open_project
+from qualcode.cli.export import DISPLAY_FORMATS, output_option, write_export
 
 # Kept here rather than imported so that ``qualcode --help`` does not load the analysis package.
 KINDS = ("clustered", "role", "checklist", "time", "cooccurrence", "method")
@@ -16,7 +15,7 @@ SOURCE_KINDS = ("interview", "document", "observation")
 
 @click.command("matrix")
 @click.argument("kind", type=click.Choice(KINDS), default="clustered", required=False)
-@format_option(("table", "md", "csv", "json"))
+@format_option(DISPLAY_FORMATS)
 @click.option(
     "--rows",
     type=click.Choice(["informant", "source"]),
@@ -71,10 +70,13 @@ SOURCE_KINDS = ("interview", "document", "observation")
     help="Only sources of this kind (repeatable).",
 )
 @click.option("--coder", "coders", multiple=True, help="Only this coder's codings (repeatable).")
-@click.option("--pseudonymize", is_flag=True, help="Pseudonyms for informants (and their sources).")
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path), help="File to write (default: stdout)."
+    "--pseudonymize",
+    is_flag=True,
+    help="Pseudonyms for informants (and their sources); names in quotes replaced too, listed "
+    "in FILE.pseudonyms.txt.",
 )
+@output_option
 @click.pass_context
 def matrix(
     ctx: click.Context,
@@ -93,12 +95,12 @@ def matrix(
     kinds: tuple[str, ...],
     coders: tuple[str, ...],
     pseudonymize: bool,
-    output: Path | None,
+    output: str | None,
 ) -> None:
     """A Miles–Huberman data display: clustered (default), role, checklist, time, cooccurrence
     or method. Rules and examples: docs/displays.md."""
     from qualcode.analysis.displays import DisplaySpec, build_display
-    from qualcode.exchange.tables import render
+    from qualcode.exchange.pseudonyms import pseudonymizer_for
 
     spec = DisplaySpec(
         kind=kind,
@@ -118,13 +120,11 @@ def matrix(
     )
     spec.check()  # before opening the project: a bad option changes nothing and says so first
     with open_project(ctx) as project, project.read() as session:
-        table = build_display(session, spec, fmt)
-    out = render(table, fmt)
-    if output is None:
-        click.echo(out, nl=False)
-    else:
-        output.write_text(out, encoding="utf-8", newline="")
-        click.echo(f"wrote the {kind} display ({len(table.rows)} rows) to {output}", err=True)
+        # Spreadsheets get the numeric form of the co-occurrence table, as CSV does.
+        table = build_display(session, spec, "csv" if fmt == "xlsx" else fmt)
+        names = pseudonymizer_for(session) if pseudonymize else None
+    what = f"the {kind} display ({len(table.rows)} rows)"
+    write_export([table], fmt, output, what, names=names, default_name=f"matrix-{kind}")
 
 
 @click.group(cls=QualcodeGroup)

@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 import click
 
 from qualcode.cli.common import QualcodeGroup, current_user, emit, format_option, open_project
+from qualcode.cli.export import DISPLAY_FORMATS, write_export
+from qualcode.cli.export import output_option as export_output_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -110,9 +112,16 @@ def render_tables(tables: list[Any], fmt: str, width: int = 64) -> str:
     help="Negative evidence listed per code and group (0: none).",
 )
 @click.option("--all-evidence", is_flag=True, help="List all negative evidence.")
-@pseudonyms_option
-@format_option(("table", "md", "csv", "json"))
-@output_option
+@click.option(
+    "--pseudonymize",
+    "--pseudonyms",
+    "pseudonyms",
+    is_flag=True,
+    help="Cite informants by their pseudonyms; names in all text replaced too, listed in "
+    "FILE.pseudonyms.txt.",
+)
+@format_option(DISPLAY_FORMATS)
+@export_output_option
 @click.pass_context
 def triangulate(
     ctx: click.Context,
@@ -127,7 +136,7 @@ def triangulate(
     all_evidence: bool,
     pseudonyms: bool,
     fmt: str,
-    output: Path | None,
+    output: str | None,
 ) -> None:
     """Compare groups (roles, an attribute, or source kinds) code by code.
 
@@ -136,11 +145,11 @@ def triangulate(
     rule in docs/triangulation.md; and the negative evidence: codings whose magnitude opposes
     their group's mean, with citations.
     """
-    import json
-
     from qualcode.analysis import triangulation as tri
+    from qualcode.exchange.pseudonyms import pseudonymizer_for
 
     rule = tri.ConvergenceRule(presence=presence, prominence=prominence, direction=direction)
+    flat = fmt in ("csv", "xlsx")  # spreadsheets: numeric columns, one row per code
     with open_project(ctx) as project, project.read() as s:
         result = tri.triangulate(
             s,
@@ -149,15 +158,22 @@ def triangulate(
             depth=depth,
             coder=coder,
             rule=rule,
-            evidence=0 if fmt == "csv" else None if all_evidence else evidence,
+            evidence=0 if flat else None if all_evidence else evidence,
         )
-    if fmt == "json":
-        value = tri.to_json_value(result, pseudonymize=pseudonyms)
-        body = json.dumps(value, ensure_ascii=False, indent=2) + "\n"
-    else:
-        table = tri.summary_table(result, flat=fmt == "csv", pseudonymize=pseudonyms)
-        body = render_tables([table], fmt)
-    write(body, output, f"triangulation of {len(result.rows)} codes")
+        names = pseudonymizer_for(s) if pseudonyms else None
+    value = tri.to_json_value(result, pseudonymize=pseudonyms) if fmt == "json" else None
+    table = tri.summary_table(result, flat=flat, pseudonymize=pseudonyms)
+    what = f"triangulation of {len(result.rows)} codes"
+    write_export(
+        [table],
+        fmt,
+        output,
+        what,
+        names=names,
+        json_value=value,
+        default_name=f"triangulation-by-{by}",
+        width=64,
+    )
 
 
 @click.group(cls=QualcodeGroup)

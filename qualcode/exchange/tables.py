@@ -6,6 +6,9 @@ format (the exporters for papers add LaTeX, Word, Excel and HTML on the same sha
 
 Missing data stays missing: a cell whose value is ``None`` is rendered as ``MISSING`` (``—``) in
 text formats, as an empty cell in CSV and as ``null`` in JSON — never as 0.
+
+CSV is safe to open in a spreadsheet (a text cell starting with ``= + - @``, tab or CR gets a ``'``,
+see formats/csv_safe.py) and Markdown cells cannot inject Markdown or HTML (``_md_escape``).
 """
 
 from __future__ import annotations
@@ -13,8 +16,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from qualcode.exchange.formats import clean_text, shown_labels
+from qualcode.exchange.formats.csv_safe import csv_cell, neutralise
 
 MISSING = "—"
 Cell = int | float | str | None
@@ -50,17 +57,26 @@ def cell_text(value: Cell) -> str:
 
 
 def to_csv(table: DisplayTable) -> str:
-    """First header cell is the row dimension, then one column per column label."""
+    """First header cell is the row dimension, then one column per column label; text cells
+    neutralised against formula injection, numbers as numbers."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.header())
+    writer.writerow([neutralise(h) for h in table.header()])
     for row in table.rows:
-        writer.writerow([row.label, *("" if v is None else cell_text(v) for v in row.cells)])
+        writer.writerow([neutralise(row.label), *(csv_cell(v, cell_text(v)) for v in row.cells)])
     return out.getvalue()
 
 
+# Markdown a transcript line could carry into a rendered table: emphasis, code, math ($, GitHub),
+# strikethrough, links and images ("](", "!["), raw HTML and autolinks ("<" before a tag name).
+_MD_SPECIAL = re.compile(r"([\\|*_`$~])")
+_MD_HTML = re.compile(r"<(?=[A-Za-z/!?])")
+
+
 def _md_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+    text = _MD_SPECIAL.sub(r"\\\1", clean_text(text))
+    text = _MD_HTML.sub(r"\\<", text).replace("![", "!\\[").replace("](", "\\](")
+    return text.replace("\n", "<br>")
 
 
 def to_markdown(table: DisplayTable) -> str:
@@ -75,8 +91,8 @@ def to_markdown(table: DisplayTable) -> str:
         )
         + "|"
     )
-    for row in table.rows:
-        label = f"**{_md_escape(row.label)}**" if row.subtotal else _md_escape(row.label)
+    for row, shown in zip(table.rows, shown_labels(table), strict=True):
+        label = f"**{_md_escape(shown)}**" if row.subtotal else _md_escape(shown)
         cells = [_md_escape(cell_text(v)) for v in row.cells]
         lines.append("| " + " | ".join([label, *cells]) + " |")
     if table.notes:

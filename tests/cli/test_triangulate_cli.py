@@ -90,7 +90,7 @@ def test_pseudonyms(demo: Path) -> None:
     args = ["--codes", "Empowering", "--depth", "1", "--format", "json", "--pseudonyms"]
     value = json.loads(run("triangulate", *args, db=demo).stdout)
     cited = [e["citation"] for e in value[0]["negative_evidence"]]
-    assert "MSME actor A, nurhayati #6, 00:01:50" in cited
+    assert "MSME actor A, interview #6, 00:01:50" in cited
     assert not any("Nurhayati," in c for c in cited)
 
 

@@ -35,10 +35,11 @@ def _register() -> None:
         importing,
         matrix,
         project,
+        refi,
         triangulation,
     )
 
-    for module in (project, importing, codebook, codings, app, triangulation, matrix, export):
+    for module in (project, importing, codebook, codings, app, triangulation, matrix, export, refi):
         for command in module.COMMANDS:
             main.add_command(command)
 

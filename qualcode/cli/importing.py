@@ -41,7 +41,24 @@ def import_(
     meta: Path | None,
     actor: str | None,
 ) -> None:
-    """Import transcripts (.txt .md .docx .vtt .srt) and documents. All files or none."""
+    """Import transcripts (.txt .md .docx .vtt .srt) and documents. All files or none.
+
+    A REFI-QDA project or codebook (.qdpx .qde .qdc) is imported on its own (see 'refi import').
+    """
+    if any(f.suffix.lower() in (".qdpx", ".qde", ".qdc") for f in files):
+        from qualcode.cli.refi import import_from_import_command
+
+        import_from_import_command(
+            ctx,
+            files,
+            segment_by=segment_by,
+            actor=actor,
+            informant=informant,
+            role=role,
+            kind=kind,
+            meta=meta,
+        )
+        return
     from qualcode.ingest.importer import import_files
     from qualcode.storage.db import is_url
     from qualcode.storage.project import remove_sqlite_files

@@ -1,0 +1,164 @@
+"""Reading untrusted REFI-QDA files: zip archives with limits, and XML without entities.
+
+A ``.qdpx`` comes from another program or another person, so nothing in it is trusted:
+
+- XML is parsed with defusedxml and any DTD is refused, so there are no external entities (XXE)
+  and no entity-expansion bombs ("billion laughs"). A REFI-QDA file never needs a DTD.
+- The archive is never extracted to disk. Entries are read into memory by name; an entry whose
+  name would escape the folder it was unpacked into (``../``, an absolute path, a drive letter)
+  makes the whole file refused, because a file that tries it is not an honest export.
+- Zip bombs: the number of entries and each entry's declared size are checked before anything
+  is inflated, and every read streams with a running limit, because declared sizes can lie.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml
+import defusedxml.ElementTree as safe_et
+
+from qualcode.core.errors import InputError
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much an import may inflate. The defaults fit projects far larger than real ones."""
+
+    max_entries: int = 100_000
+    max_xml_bytes: int = 512 * MiB  # the project.qde / .qdc
+    max_text_bytes: int = 128 * MiB  # one source's plain text
+    max_total_bytes: int = 1024 * MiB  # everything read from one archive
+
+
+DEFAULT_LIMITS = Limits()
+_CHUNK = 1024 * 1024
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def unsafe_name(name: str) -> bool:
+    """True if a zip entry name would land outside the folder it is unpacked into."""
+    clean = name.replace("\\", "/")
+    if clean.startswith("/") or _DRIVE.match(clean) or "\x00" in clean:
+        return True
+    return ".." in PurePosixPath(clean).parts
+
+
+class Archive:
+    """A ``.qdpx`` opened for reading: names checked, sizes capped, nothing written to disk."""
+
+    def __init__(self, path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.path = path
+        self.limits = limits
+        self.read_total = 0
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError, ValueError) as err:
+            raise InputError(path, f"not a readable .qdpx (zip) archive ({err})") from None
+        infos = self.zip.infolist()
+        if len(infos) > limits.max_entries:
+            self.close()
+            raise InputError(
+                path,
+                f"refused: the archive has {len(infos)} entries (the limit is "
+                f"{limits.max_entries}); possible zip bomb",
+            )
+        self.entries: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            if unsafe_name(info.filename):
+                self.close()
+                raise InputError(
+                    path,
+                    f"refused: archive entry '{info.filename}' points outside the archive "
+                    "(zip slip)",
+                )
+            if not info.is_dir():
+                self.entries[info.filename.replace("\\", "/")] = info
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def names(self) -> list[str]:
+        return sorted(self.entries)
+
+    def read(self, name: str, cap: int) -> bytes:
+        """The bytes of entry ``name``, refusing more than ``cap`` (or the archive's total cap)."""
+        info = self.entries[name]
+        left = self.limits.max_total_bytes - self.read_total
+        limit = min(cap, left)
+        if info.file_size > limit:
+            raise InputError(
+                self.path,
+                f"refused: entry '{name}' declares {info.file_size} bytes uncompressed, over the "
+                f"limit of {limit}; possible zip bomb",
+            )
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            with self.zip.open(info) as stream:
+                while chunk := stream.read(_CHUNK):
+                    size += len(chunk)
+                    if size > limit:
+                        raise InputError(
+                            self.path,
+                            f"refused: entry '{name}' inflates past the limit of {limit} bytes; "
+                            "possible zip bomb",
+                        )
+                    chunks.append(chunk)
+        except InputError:
+            raise
+        except Exception as err:  # a bad CRC, a damaged deflate stream, an encrypted entry
+            raise InputError(self.path, f"cannot read entry '{name}' ({err})") from None
+        self.read_total += size
+        return b"".join(chunks)
+
+
+def read_file_capped(path: Path, cap: int) -> bytes:
+    """A plain file's bytes, refusing a file larger than ``cap``."""
+    try:
+        size = path.stat().st_size
+        if size > cap:
+            raise InputError(path, f"refused: {size} bytes, over the limit of {cap}")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, "file not found") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a directory, not a REFI-QDA file") from None
+    except OSError as err:
+        raise InputError(path, f"cannot read ({err.strerror or err})") from None
+
+
+def parse_xml(data: bytes, where: str | Path) -> Element:
+    """Parse XML safely: no DTD, no entities, no external references; errors name the file."""
+    try:
+        root: Any = safe_et.fromstring(
+            data, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+    except (defusedxml.DTDForbidden, defusedxml.EntitiesForbidden) as err:
+        raise InputError(
+            where,
+            f"refused: the XML declares a DTD or entities ({type(err).__name__}); a REFI-QDA "
+            "file needs none (possible XXE or entity-expansion bomb)",
+        ) from None
+    except defusedxml.ExternalReferenceForbidden:
+        raise InputError(where, "refused: the XML refers to an external resource (XXE)") from None
+    except ParseError as err:
+        line, column = getattr(err, "position", (None, None))
+        reason = str(err).split(":")[0]
+        raise InputError(where, f"not well-formed XML ({reason})", line) from None
+    except RecursionError:
+        raise InputError(where, "refused: the XML is nested too deeply") from None
+    return root  # type: ignore[no-any-return]

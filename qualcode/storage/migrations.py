@@ -3,7 +3,9 @@
 A new project gets the current tables from the models and is stamped with every migration. An
 existing project gets the migrations it lacks, in order, each in its own transaction. To change
 the schema: edit ``models.py``, append a migration below that brings an older project to the same
-shape, and keep the older project file under ``tests/`` opening (see tests/storage).
+shape, and keep the older project file under ``tests/`` opening (see tests/storage). What the
+models do not describe (triggers) a migration installs for older projects and ``create_schema``
+for new ones.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from qualcode.core.errors import QualcodeError
-from qualcode.storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from qualcode.storage import (
+    coding_segment,
+    models,  # noqa: F401  (registers the tables on SQLModel.metadata)
+)
 
 
 @dataclass(frozen=True)
@@ -66,10 +71,21 @@ def _displays_and_conclusions(conn: Connection) -> None:
         model.__table__.create(conn, checkfirst=True)  # type: ignore[union-attr]
 
 
+def _coding_segment(conn: Connection) -> None:
+    """``coding.segment_id``, computed for the codings there are, then kept by triggers."""
+    if "segment_id" not in {c["name"] for c in inspect(conn).get_columns("coding")}:
+        conn.exec_driver_sql("ALTER TABLE coding ADD COLUMN segment_id INTEGER")
+    coding_segment.backfill(conn)  # before the index: one index build instead of 1 update each
+    table = models.Coding.__table__  # type: ignore[attr-defined]
+    next(i for i in table.indexes if i.name == "ix_coding_segment").create(conn, checkfirst=True)
+    coding_segment.install_triggers(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "undo history of coding actions", _undo_history),
     Migration(3, "cell summaries and conclusions", _displays_and_conclusions),
+    Migration(4, "segment of each coding, kept by triggers", _coding_segment),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].id
 
@@ -89,6 +105,7 @@ def create_schema(engine: Engine) -> None:
     with engine.begin() as conn:
         SQLModel.metadata.create_all(conn)
         _audit_log_append_only(conn)
+        coding_segment.install_triggers(conn)
         for m in MIGRATIONS:
             conn.execute(
                 text("INSERT INTO schema_migration (id, name, applied_at) VALUES (:i, :n, :t)"),

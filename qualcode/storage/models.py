@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    FetchedValue,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 SOURCE_KINDS = ("interview", "document", "observation")
@@ -117,14 +125,24 @@ class Coder(SQLModel, table=True):
 
 
 class Coding(SQLModel, table=True):
-    """A code applied by a coder to ``[start, end)`` of a source."""
+    """A code applied by a coder to ``[start, end)`` of a source.
+
+    ``segment_id`` is the first segment the coding overlaps (the one holding its start or, from a
+    gap, the next one if the span reaches it; NULL for a span over no segment). Database triggers
+    keep it right on every write of a coding or a segment (see ``storage/coding_segment.py``):
+    never set it by hand. It is a plain integer, not a foreign key, because a corrected transcript
+    re-creates its segments. Displays count segments by it instead of searching for each coding's
+    segment.
+    """
 
     __table_args__ = (
         UniqueConstraint("source_id", "code_id", "coder_id", "start", "end"),
         CheckConstraint('start >= 0 AND "end" > start', name="coding_range"),
         Index("ix_coding_source_start", "source_id", "start"),
         Index("ix_coding_code_coder", "code_id", "coder_id"),
+        Index("ix_coding_segment", "source_id", "code_id", "coder_id", "segment_id"),
     )
+    __mapper_args__ = {"eager_defaults": False}  # segment_id: read back after a write, see below
     id: int | None = Field(default=None, primary_key=True)
     source_id: int = Field(foreign_key="source.id", ondelete="RESTRICT")
     code_id: int = Field(foreign_key="code.id", ondelete="RESTRICT")
@@ -135,6 +153,15 @@ class Coding(SQLModel, table=True):
     memo: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Written by the triggers only. FetchedValue keeps it out of the ORM's INSERT and UPDATE and
+    # makes the ORM read it back after a write (SQLite's RETURNING would show the value from
+    # before the AFTER trigger, hence no eager defaults above).
+    segment_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, nullable=True, server_default=FetchedValue(), server_onupdate=FetchedValue()
+        ),
+    )
 
 
 class Memo(SQLModel, table=True):

@@ -25,6 +25,13 @@ def codings(project: Project) -> list[tuple]:
         ]
 
 
+def segment_ids(project: Project) -> dict[int, int | None]:
+    with project.read() as s:
+        return dict(
+            s.connection().execute(text("SELECT id, segment_id FROM coding ORDER BY id")).all()
+        )
+
+
 def ids(project: Project) -> tuple[int, int, int, int]:
     with project.read() as s:
         conn = s.connection()
@@ -147,12 +154,15 @@ def test_schema_v1_project_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
             versions = [
                 r[0] for r in s.connection().execute(text("SELECT id FROM schema_migration"))
             ]
-        assert versions == [1, 2, 3]
+        assert versions == [1, 2, 3, 4]
         assert len(codings(p)) == 3
+        # Migration 4 computed each coding's segment: ratna's turns 2 and 4 hold the spans.
+        assert segment_ids(p) == {1: 2, 2: 2, 3: 4}
         source, code, start, end = ids(p)
         actions = CodingActions(p, "ana")
         actions.toggle(source, code, start, end)  # the v1 coding is removed ...
-        actions.undo()  # ... and restored
+        actions.undo()  # ... and restored, its segment computed again by the new trigger
         assert len(codings(p)) == 3
+        assert segment_ids(p) == {1: 2, 2: 2, 3: 4}
     finally:
         p.close()

@@ -26,6 +26,12 @@ NOTE = (
 C_NOTE = "c = n12 / (n1 + n2 - n12), the c-coefficient: 0 = never together, 1 = always together."
 
 
+# A coding's piece in one segment it overlaps: that segment, the coder, the column and the span.
+PIECE = """g.id AS seg, cd.coder_id, m.col,
+    CASE WHEN cd.start > g.start THEN cd.start ELSE g.start END AS s,
+    CASE WHEN cd."end" < g."end" THEN cd."end" ELSE g."end" END AS e"""
+
+
 def pair_counts(ctx: Ctx) -> dict[tuple[int, int], int]:
     """``{(a, b): n}`` for column indices a <= b.
 
@@ -36,13 +42,7 @@ def pair_counts(ctx: Ctx) -> dict[tuple[int, int], int]:
     scope = ctx.scope
     sql = f"""
         WITH {F._colmap(scope)},
-        piece AS (
-            SELECT g.id AS seg, cd.coder_id, m.col,
-                CASE WHEN cd.start > g.start THEN cd.start ELSE g.start END AS s,
-                CASE WHEN cd."end" < g."end" THEN cd."end" ELSE g."end" END AS e
-            FROM coding cd {F._code_join(scope)} {F._OVERLAPPED_SEGMENTS}
-            WHERE {F._where(scope)}
-        )
+        piece AS ({F._overlapped_segments(scope, PIECE)})
         SELECT CASE WHEN a.col < b.col THEN a.col ELSE b.col END AS ca,
             CASE WHEN a.col < b.col THEN b.col ELSE a.col END AS cb,
             COUNT(DISTINCT a.seg)

@@ -59,12 +59,12 @@ def _colmap(scope: Scope) -> str:
     return f"colmap(code_id, col) AS (VALUES {pairs})"
 
 
-def _where(scope: Scope) -> str:
-    """The filters on ``coding cd``: coders and sources."""
+def _where(scope: Scope, sources: bool = True) -> str:
+    """The filters on ``coding cd``: coders and (unless ``sources`` is false) sources."""
     parts = ["1 = 1"]
     if scope.coder_ids is not None:
         parts.append(f"cd.coder_id IN ({_ints(scope.coder_ids)})")
-    if scope.sources_filtered:
+    if sources and scope.sources_filtered:
         ids = [s.id for s in scope.sources]
         parts.append(f"cd.source_id IN ({_ints(ids)})" if ids else "1 = 0")
     return " AND ".join(parts)
@@ -82,15 +82,34 @@ def _code_join(scope: Scope) -> str:
     return f"JOIN colmap m ON m.code_id = {code}"
 
 
-# The segments a coding overlaps: the one holding its start (the last to start at or before it)
-# and any after it that start before the coding ends. Bounding the segment range from below
-# makes it one index seek per coding instead of a scan of the source's earlier segments.
-_OVERLAPPED_SEGMENTS = """
-    JOIN segment g ON g.source_id = cd.source_id
-        AND g.start >= COALESCE((SELECT MAX(x.start) FROM segment x
-                                 WHERE x.source_id = cd.source_id AND x.start <= cd.start), -1)
-        AND g.start < cd."end" AND g."end" > cd.start
-"""
+# Every coding knows its first segment (``coding.segment_id``, kept by the database: see
+# storage/coding_segment.py); only the few codings that end after that segment ends (found by
+# primary key) reach into further ones, found by a range of the segment index from its end.
+# Segments of a source do not overlap, so these are all the segments a coding overlaps.
+def _overlapped_segments(scope: Scope, select: str) -> str:
+    """``SELECT {select}`` for every coding ``cd`` (of column ``m``, within the filters) and
+    segment ``g`` it overlaps."""
+    return f"""
+        SELECT {select}
+        FROM coding cd {_code_join(scope)} JOIN segment g ON g.id = cd.segment_id
+        WHERE {_where(scope)}
+        UNION ALL
+        {_further_segments(scope, select)}
+    """
+
+
+def _further_segments(scope: Scope, select: str) -> str:
+    """``SELECT {select}`` for every coding ``cd`` and segment ``g`` it overlaps after its
+    first."""
+    return f"""
+        SELECT {select}
+        FROM coding cd {_code_join(scope)}
+        JOIN segment f ON f.id = cd.segment_id
+        JOIN segment g ON g.source_id = cd.source_id
+            AND g.start >= f."end" AND g.start < cd."end"
+        WHERE cd."end" > f."end" AND {_where(scope)}
+    """
+
 
 _START_TIMESTAMP = """(SELECT x.timestamp FROM segment x
     WHERE x.source_id = cd.source_id AND x.start <= cd.start ORDER BY x.start DESC LIMIT 1)"""
@@ -100,15 +119,55 @@ def segment_counts(
     conn: Connection, scope: Scope, by_timestamp: bool = False
 ) -> dict[FactKey, int]:
     """Distinct segments overlapping a coding of each column, per source (and timestamp)."""
-    ts = "g.timestamp, " if by_timestamp else ""
-    sql = f"""
-        WITH {_colmap(scope)}
-        SELECT cd.source_id, {ts}m.col, COUNT(DISTINCT g.id)
-        FROM coding cd {_code_join(scope)} {_OVERLAPPED_SEGMENTS}
-        WHERE {_where(scope)}
-        GROUP BY cd.source_id, {ts}m.col
+    if by_timestamp or conn.dialect.name != "sqlite":
+        sql = _grouped_segment_counts(scope, by_timestamp)
+    else:
+        sql = _per_cell_segment_counts(scope)
+    return {tuple(r[:-1]): int(r[-1]) for r in conn.execute(text(sql)) if r[-1]}
+
+
+def _grouped_segment_counts(scope: Scope, by_timestamp: bool) -> str:
+    """One GROUP BY over every (coding, overlapped segment): what a database with hash
+    aggregation (PostgreSQL) does best, and the form for counts per segment timestamp."""
+    ts = "ts, " if by_timestamp else ""
+    select = "cd.source_id, g.timestamp AS ts, m.col, g.id AS gid"
+    return f"""
+        WITH {_colmap(scope)},
+        overlapped AS ({_overlapped_segments(scope, select)})
+        SELECT source_id, {ts}col, COUNT(DISTINCT gid)
+        FROM overlapped
+        GROUP BY source_id, {ts}col
     """
-    return {tuple(r[:-1]): int(r[-1]) for r in conn.execute(text(sql))}
+
+
+def _per_cell_segment_counts(scope: Scope) -> str:
+    """One count per (source, column), for SQLite: it groups by sorting, and sorting a row per
+    coding by (source, column) costs more than the counting. Here each cell reads its codings'
+    first segments from the ``(source_id, code_id, coder_id, segment_id)`` index, in index order,
+    and adds the further segments of the few codings that have them (computed once, looked up by
+    an automatic index). The sources are filtered once, outside: the same list again inside
+    would be searched for every cell. Cells without a segment count 0 and are dropped."""
+    sources = ""
+    if scope.sources_filtered:
+        ids = [s.id for s in scope.sources]
+        sources = f"WHERE s.id IN ({_ints(ids)})" if ids else "WHERE 1 = 0"
+    return f"""
+        WITH {_colmap(scope)},
+        cols AS (SELECT DISTINCT col FROM colmap),
+        further AS MATERIALIZED (
+            {_further_segments(scope, "cd.source_id, m.col, g.id AS gid")}
+        )
+        SELECT s.id, k.col, (
+            SELECT COUNT(DISTINCT x.gid) FROM (
+                SELECT cd.segment_id AS gid
+                FROM colmap m JOIN coding cd ON cd.source_id = s.id AND cd.code_id = m.code_id
+                WHERE m.col = k.col AND {_where(scope, sources=False)}
+                UNION ALL
+                SELECT e.gid FROM further e WHERE e.source_id = s.id AND e.col = k.col
+            ) x)
+        FROM source s CROSS JOIN cols k
+        {sources}
+    """
 
 
 def magnitude_sums(

@@ -22,9 +22,9 @@ class QualcodeApp(App[None]):
     COMMANDS = App.COMMANDS | {SourceCommands, InformantCommands, CodeCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("x", "matrix", "Matrix", id="app.matrix"),
-        Binding("t", "triangulation", "Triangulate", id="app.triangulation"),
-        Binding("V", "conclusions", "Conclusions", id="app.conclusions"),
+        Binding("x", "matrix", "Matrix", id="app.matrix", show=False),
+        Binding("t", "triangulation", "Triangulate", id="app.triangulation", show=False),
+        Binding("V", "conclusions", "Conclusions", id="app.conclusions", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 

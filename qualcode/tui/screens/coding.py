@@ -69,9 +69,9 @@ class CodingScreen(Screen[None]):
         Binding("pageup", "page(-1)", "Page up", id="coding.page_up", show=False),
         Binding("home", "first", "First segment", id="coding.first", show=False),
         Binding("end", "last", "Last segment", id="coding.last", show=False),
-        Binding("n", "uncoded(1)", "Next uncoded", id="coding.next_uncoded"),
+        Binding("n", "uncoded(1)", "Next uncoded", id="coding.next_uncoded", show=False),
         Binding("N", "uncoded(-1)", "Previous uncoded", id="coding.previous_uncoded", show=False),
-        Binding("g", "goto", "Go to #", id="coding.goto"),
+        Binding("g", "goto", "Go to #", id="coding.goto", show=False),
         Binding("c", "pick_code", "Code…", id="coding.pick_code"),
         Binding("v", "select_words", "Select words", id="coding.select", show=False),
         Binding("right,l", "grow(1)", "Grow selection", id="coding.grow", show=False),
@@ -98,13 +98,13 @@ class CodingScreen(Screen[None]):
             "plus,equals_sign", "magnitude(1)", "Magnitude +", id="coding.magnitude_up", show=False
         ),
         Binding("minus", "magnitude(-1)", "Magnitude -", id="coding.magnitude_down", show=False),
-        Binding("m", "coding_memo", "Memo", id="coding.memo"),
+        Binding("m", "coding_memo", "Memo", id="coding.memo", show=False),
         Binding("M", "source_memo", "Source memo", id="coding.source_memo", show=False),
         Binding("C", "code_memo", "Code memo", id="coding.code_memo", show=False),
         Binding("u,ctrl+z", "undo", "Undo", id="coding.undo"),
-        Binding("ctrl+r,ctrl+y", "redo", "Redo", id="coding.redo"),
+        Binding("ctrl+r,ctrl+y", "redo", "Redo", id="coding.redo", show=False),
         Binding("slash", "search", "Search", id="coding.search"),
-        Binding("r", "retrieve", "Retrieve", id="coding.retrieve"),
+        Binding("r", "retrieve", "Retrieve", id="coding.retrieve", show=False),
     ]
 
     def __init__(self, source_id: int, segment: int = 0, offset: int | None = None) -> None:

@@ -13,60 +13,57 @@ def _rows(app: object, sql: str) -> list[tuple]:
         return [tuple(r) for r in s.connection().execute(text(sql))]
 
 
-class SourceCommands(Provider):
+def _open_source(app: object, source_id: int) -> None:
+    from qualcode.tui.screens.coding import CodingScreen
+
+    app.push_screen(CodingScreen(source_id))  # type: ignore[attr-defined]
+
+
+class _OpenSourceCommands(Provider):
+    """Hits that open a source: ``SQL`` gives (source id, label, detail) rows."""
+
+    SQL = ""
+    PREFIX = ""
+    HELP = ""
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for sid, name, detail in _rows(self.app, self.SQL):
+            label = f"{self.PREFIX}{name}" + (f" ({detail})" if detail else "")
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(label),
+                    partial(_open_source, self.app, sid),
+                    help=self.HELP,
+                )
+
+
+class SourceCommands(_OpenSourceCommands):
     """Open a source for coding."""
 
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for sid, name, who in _rows(
-            self.app,
-            "SELECT s.id, s.name, i.name FROM source s "
-            "LEFT JOIN informant i ON i.id = s.informant_id ORDER BY s.name",
-        ):
-            label = f"Open source: {name}" + (f" ({who})" if who else "")
-            score = matcher.match(label)
-            if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(label),
-                    partial(self._open, sid),
-                    help="code this source",
-                )
+    SQL = (
+        "SELECT s.id, s.name, i.name FROM source s "
+        "LEFT JOIN informant i ON i.id = s.informant_id ORDER BY s.name"
+    )
+    PREFIX = "Open source: "
+    HELP = "code this source"
 
     async def discover(self) -> Hits:
-        for sid, name in _rows(self.app, "SELECT s.id, s.name FROM source s ORDER BY s.name"):
-            yield DiscoveryHit(f"Open source: {name}", partial(self._open, sid))
-
-    def _open(self, source_id: int) -> None:
-        from qualcode.tui.screens.coding import CodingScreen
-
-        self.app.push_screen(CodingScreen(source_id))
+        for sid, name, _ in _rows(self.app, self.SQL):
+            yield DiscoveryHit(f"{self.PREFIX}{name}", partial(_open_source, self.app, sid))
 
 
-class InformantCommands(Provider):
+class InformantCommands(_OpenSourceCommands):
     """Open an informant's first source."""
 
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for who, role, sid in _rows(
-            self.app,
-            "SELECT i.name, i.role, MIN(s.id) FROM informant i "
-            "JOIN source s ON s.informant_id = i.id GROUP BY i.id ORDER BY i.name",
-        ):
-            label = f"Informant: {who}" + (f" ({role})" if role else "")
-            score = matcher.match(label)
-            if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(label),
-                    partial(self._open, sid),
-                    help="open this informant's interview",
-                )
-
-    def _open(self, source_id: int) -> None:
-        from qualcode.tui.screens.coding import CodingScreen
-
-        self.app.push_screen(CodingScreen(source_id))
+    SQL = (
+        "SELECT MIN(s.id), i.name, i.role FROM informant i "
+        "JOIN source s ON s.informant_id = i.id GROUP BY i.id ORDER BY i.name"
+    )
+    PREFIX = "Informant: "
+    HELP = "open this informant's interview"
 
 
 class CodeCommands(Provider):

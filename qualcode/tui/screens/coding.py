@@ -114,6 +114,7 @@ class CodingScreen(Screen[None]):
         self.start_segment = segment
         self.start_offset = offset
         self.selection_segment: int | None = None
+        self.resumed_once = False
         self.tree_nodes: dict[int, TreeNode[CodeRow | None]] = {}
         self.shown_counts: dict[int, int] = {}
         self.codes: list[CodeRow] = []
@@ -261,9 +262,11 @@ class CodingScreen(Screen[None]):
         self._show_status()
 
     def on_screen_resume(self) -> None:
-        """Back from another screen (e.g. Retrieval, which may have coded elsewhere)."""
-        if self.segments:
+        """Back from another screen (e.g. Retrieval, which may have coded elsewhere); the first
+        resume comes with the first push, just after on_mount read everything."""
+        if self.resumed_once and self.segments:
             self.refresh_codings()
+        self.resumed_once = True
 
     def _here(self) -> list[CodingRef]:
         return self.by_segment.get(self.view.cursor, []) if self.segments else []

@@ -252,3 +252,27 @@ def test_zip_entries_carry_a_fixed_date(fmt: str) -> None:
         assert {i.create_system for i in archive.infolist()} == {3}
         xml = b"".join(archive.read(n) for n in archive.namelist())
     assert b"<f>" not in xml  # no formula anywhere
+
+
+def test_office_files_do_not_depend_on_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """openpyxl stamps the save time into docProps/core.xml unless we bypass save_workbook."""
+    import datetime as real_dt
+
+    from qualcode.exchange.formats.docx import to_docx
+    from qualcode.exchange.formats.xlsx import to_xlsx
+    from qualcode.exchange.tables import DisplayRow, DisplayTable
+
+    table = DisplayTable("t", "row", ["a"], [DisplayRow("x", [1])])
+    before = to_xlsx([table]), to_docx([table])
+
+    class Later(real_dt.datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+            return real_dt.datetime(2031, 5, 6, 7, 8, 9, tzinfo=tz)
+
+        @classmethod
+        def utcnow(cls):  # type: ignore[no-untyped-def, override]
+            return real_dt.datetime(2031, 5, 6, 7, 8, 9)
+
+    monkeypatch.setattr(real_dt, "datetime", Later)
+    assert (to_xlsx([table]), to_docx([table])) == before

@@ -16,11 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import zipfile
 from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
 from qualcode.exchange.formats import clean_text
 from qualcode.exchange.formats.zipfile_fixed import FIXED_DATE, normalized
@@ -44,7 +46,9 @@ def to_xlsx(tables: Sequence[DisplayTable]) -> bytes:
     for table in tables:
         _add_sheet(book, table, sheet_name(table, used))
     out = io.BytesIO()
-    book.save(out)
+    # Not book.save(): openpyxl's save_workbook stamps properties.modified with the current
+    # time, so two exports a second apart differed. ExcelWriter writes the properties as set.
+    ExcelWriter(book, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
     return normalized(out.getvalue())
 
 

@@ -46,6 +46,34 @@ def open_project(ctx: click.Context, create: bool = False) -> Iterator[Project]:
         project.close()
 
 
+def project_exists(location: str) -> bool:
+    """A server URL, or a non-empty file: something ``Project.open`` would have to open."""
+    from pathlib import Path
+
+    from qualcode.storage.db import is_url
+
+    return is_url(location) or (Path(location).exists() and Path(location).stat().st_size > 0)
+
+
+@contextmanager
+def creating_project(ctx: click.Context) -> Iterator[Project]:
+    """Open --db, creating it when missing; a failure inside the block removes a project file
+    this call created, so a failed import leaves no trace. Says "created project" on success."""
+    from qualcode.storage.project import remove_sqlite_files
+
+    location = db_location(ctx)
+    new = not project_exists(location)
+    try:
+        with open_project(ctx, create=True) as project:
+            yield project
+    except BaseException:
+        if new:
+            remove_sqlite_files(location)
+        raise
+    if new:
+        click.echo(f"created project {location}")
+
+
 def format_option(choices: Sequence[str] = FORMATS, default: str = "table") -> Callable[[F], F]:
     return click.option(
         "--format",

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from qualcode.cli.common import current_user, db_location, emit, format_option, open_project
+from qualcode.cli.common import (
+    creating_project,
+    current_user,
+    emit,
+    format_option,
+    open_project,
+)
 from qualcode.core.errors import QualcodeError
 
 SOURCE_KINDS = ("interview", "document", "observation")
@@ -60,31 +66,18 @@ def import_(
         )
         return
     from qualcode.ingest.importer import import_files
-    from qualcode.storage.db import is_url
-    from qualcode.storage.project import remove_sqlite_files
 
-    location = db_location(ctx)
-    new_project = not is_url(location) and not (
-        Path(location).exists() and Path(location).stat().st_size
-    )
-    try:
-        with open_project(ctx, create=True) as project:
-            report = import_files(
-                project,
-                list(files),
-                informant=informant,
-                role=role,
-                kind=kind,
-                segment_by=segment_by,
-                meta_path=meta,
-                actor=actor or current_user(),
-            )
-    except BaseException:
-        if new_project:  # the import made the project file: a failed import leaves no trace
-            remove_sqlite_files(location)
-        raise
-    if new_project:
-        click.echo(f"created project {location}")
+    with creating_project(ctx) as project:
+        report = import_files(
+            project,
+            list(files),
+            informant=informant,
+            role=role,
+            kind=kind,
+            segment_by=segment_by,
+            meta_path=meta,
+            actor=actor or current_user(),
+        )
     for m in report.metadata_files:
         click.echo(f"informant metadata from {m}")
     for w in report.warnings:

@@ -13,7 +13,12 @@ from pathlib import Path
 
 import click
 
-from qualcode.cli.common import QualcodeGroup, current_user, db_location, open_project
+from qualcode.cli.common import (
+    QualcodeGroup,
+    creating_project,
+    current_user,
+    open_project,
+)
 from qualcode.core.errors import QualcodeError
 
 SEGMENT_MODES = ("turn", "paragraph", "sentence")
@@ -99,28 +104,15 @@ def run_import(
 ) -> None:
     """Import one REFI-QDA file into the --db project, creating it if missing."""
     from qualcode.exchange.refi import import_refi
-    from qualcode.storage.db import is_url
-    from qualcode.storage.project import remove_sqlite_files
 
-    location = db_location(ctx)
-    new_project = not is_url(location) and not (
-        Path(location).exists() and Path(location).stat().st_size
-    )
-    try:
-        with open_project(ctx, create=True) as project:
-            report = import_refi(
-                project,
-                file,
-                actor=actor or current_user(),
-                segment_by=segment_by or "turn",
-                strict=strict,
-            )
-    except BaseException:
-        if new_project:  # the import made the project file: a failed import leaves no trace
-            remove_sqlite_files(location)
-        raise
-    if new_project:
-        click.echo(f"created project {location}")
+    with creating_project(ctx) as project:
+        report = import_refi(
+            project,
+            file,
+            actor=actor or current_user(),
+            segment_by=segment_by or "turn",
+            strict=strict,
+        )
     for line in report.lines():
         click.echo(line, err=line.startswith("warning: "))
 

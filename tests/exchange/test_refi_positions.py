@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from qualcode.core.text import normalize
@@ -166,6 +166,9 @@ def test_any_span_on_whole_characters_round_trips(
     if i == j:
         j = i + 1
     start, end = len("".join(parts[:i])), len("".join(parts[:j]))
+    # A "\r" part followed by a "\n" part is a CRLF too: a cut between them splits it, which
+    # the docstring's premise excludes (hypothesis found this on a fresh example database).
+    assume(raw[start - 1 : start + 1] != "\r\n" and raw[end - 1 : end + 1] != "\r\n")
     text = SourceText(raw, had_bom=False)
     expected = stored_span(raw, start, end)
     a, b = counted(raw, start, end, how)

@@ -555,7 +555,9 @@ class CodingScreen(ReviewAware, Screen[None]):
         if in_review(self):
             from qualcode.tui.screens.memos import edit_review_memo
 
-            edit_review_memo(self, target, target_id, f"Review memo on {title.removeprefix('Memo on ')}")
+            edit_review_memo(
+                self, target, target_id, f"Review memo on {title.removeprefix('Memo on ')}"
+            )
             return
         with app.project.read() as s:  # type: ignore[attr-defined]
             row = memo_for(s, target, target_id, app.actions.coder_id)  # type: ignore[attr-defined]

@@ -61,7 +61,7 @@ class MemosScreen(ReviewAware, Screen[None]):
         for memo in self.memos:
             listing.add_option(Option(memo_label(memo), id=str(memo.id)))
         reviews = sum(1 for m in self.memos if m.kind == "review")
-        self.sub_title = f"{len(self.memos)} memos, {reviews} review memos"
+        self.sub_title = f"{_count(len(self.memos), 'memo')} ({_count(reviews, 'review memo')})"
         if self.memos:
             listing.highlighted = 0
         listing.focus()
@@ -71,6 +71,10 @@ class MemosScreen(ReviewAware, Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def memo_label(memo: MemoRow) -> Text:

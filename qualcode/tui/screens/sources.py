@@ -34,7 +34,9 @@ class SourcesScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         what = "reading (read-only review)" if in_review(self) else "coding"
-        yield Static(f"Sources by informant role — Enter opens a source for {what}", id="sources-help")
+        yield Static(
+            f"Sources by informant role — Enter opens a source for {what}", id="sources-help"
+        )
         yield OptionList(id="sources")
         yield Footer()
 

@@ -8,6 +8,7 @@ Other commands may join the ``export`` group with ``export.add_command(...)``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -141,7 +142,8 @@ def _write_file(target: Path, body: bytes) -> None:
         partial.write_bytes(body)
         os.replace(partial, target)
     except OSError as err:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # e.g. the "folder" is a file: nothing was written
+            partial.unlink(missing_ok=True)
         raise QualcodeError(f"{target}: cannot write ({err.strerror or err})") from None
 
 
@@ -281,4 +283,6 @@ def html_report(ctx: click.Context, per_code: int, pseudonymize: bool, output: s
     if names is not None:
         side = target.with_name(target.name + ".pseudonyms.txt")
         _write_file(side, names.report(str(target)).encode("utf-8"))
-        click.echo(f"names replaced are listed in {side} (it names them: do not publish it)", err=True)
+        click.echo(
+            f"names replaced are listed in {side} (it names them: do not publish it)", err=True
+        )

@@ -197,15 +197,17 @@ def report_html(title: str, sections: list[Section], summary: str = "") -> str:
 
 def project_summary(session: Session) -> str:
     """One line: what the report is built from."""
-    counts = session.connection().execute(
-        sql(
-            "SELECT (SELECT COUNT(*) FROM informant), (SELECT COUNT(*) FROM source), "
-            "(SELECT COUNT(*) FROM code), (SELECT COUNT(*) FROM coding), "
-            "(SELECT COUNT(DISTINCT coder_id) FROM coding)"
+    counts = (
+        session.connection()
+        .execute(
+            sql(
+                "SELECT (SELECT COUNT(*) FROM informant), (SELECT COUNT(*) FROM source), "
+                "(SELECT COUNT(*) FROM code), (SELECT COUNT(*) FROM coding), "
+                "(SELECT COUNT(DISTINCT coder_id) FROM coding)"
+            )
         )
-    ).one()
-    informants, sources, codes, codings, coders = counts
-    return (
-        f"{informants} informants, {sources} sources, {codes} codes, {codings} codings by "
-        f"{coders} coder{'s' if coders != 1 else ''}."
+        .one()
     )
+    words = ("informant", "source", "code", "coding", "coder")
+    parts = [f"{n} {w}{'' if n == 1 else 's'}" for n, w in zip(counts, words, strict=True)]
+    return f"{', '.join(parts[:4])} by {parts[4]}."

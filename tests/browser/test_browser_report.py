@@ -29,7 +29,7 @@ def test_report_renders_its_tables_and_runs_its_script(report: Path, tmp_path: P
     assert len(tables) == 7
     assert 'aria-sort="none" tabindex="0"' in tables[0]
     assert "<caption>Conceptually clustered matrix" in tables[0]
-    assert "<td class=\"num\" data-value=\"6\">6</td>" in tables[0]
+    assert '<td class="num" data-value="6">6</td>' in tables[0]
 
 
 ROWS = """
@@ -58,3 +58,18 @@ async def test_clicking_a_heading_sorts_the_table(report: Path) -> None:
         assert await browser.evaluate(state + ".getAttribute('aria-sort')") == "descending"
         await browser.evaluate(click)  # back to the printed order
         assert await browser.evaluate(ROWS) == printed
+
+
+async def test_hostile_report_runs_no_injected_script() -> None:
+    """The golden report of tests/exchange (code names and transcripts carrying markup and
+    scripts): in the browser the payloads are text and only the sorting script ran."""
+    golden = Path(__file__).parent.parent / "exchange" / "golden_report" / "report.html"
+    async with Browser() as browser:
+        await browser.goto(golden.as_uri())
+        await browser.wait_until("document.documentElement.dataset.sortable === 'ready'")
+        assert await browser.evaluate("typeof window.pwned") == "undefined"
+        assert await browser.evaluate("document.scripts.length") == 1
+        assert await browser.evaluate("document.querySelectorAll('img, a[href^=http]').length") == 0
+        body = await browser.evaluate("document.body.innerText")
+        assert "<script>window.pwned=1</script>" in body
+        assert "<img src=x onerror=alert('code')>" in body

@@ -150,3 +150,17 @@ def test_a_v1_project_opens_for_review_with_memo_kinds(tmp_path: Path) -> None:
     assert con.execute("SELECT COUNT(*) FROM memo WHERE kind = 'analytic'").fetchone()[0] == had
     assert con.execute("SELECT text FROM memo WHERE kind = 'review'").fetchall() == [("Reviewed.",)]
     con.close()
+
+
+def test_review_memo_keeps_its_mark_in_a_refi_export(project: Path, tmp_path: Path) -> None:
+    """REFI-QDA has no memo kinds: the exported Note is named "Review memo"."""
+    import zipfile
+
+    from qualcode.exchange.refi import export_qdpx
+
+    with Project.open(project, read_only=True) as p:
+        save_review_memo(p, "prof", "project", None, "Reviewed.")
+        export_qdpx(p, tmp_path / "p.qdpx")  # exporting needs no write either
+    with zipfile.ZipFile(tmp_path / "p.qdpx") as archive:
+        qde = archive.read("project.qde").decode("utf-8")
+    assert 'name="Review memo"' in qde and "<PlainTextContent>Reviewed.</PlainTextContent>" in qde

@@ -34,12 +34,17 @@ def _register() -> None:
         export,
         importing,
         matrix,
+        memos,
         project,
         refi,
+        serve,
         triangulation,
     )
 
     for module in (project, importing, codebook, codings, app, triangulation, matrix, export, refi):
+        for command in module.COMMANDS:
+            main.add_command(command)
+    for module in (memos, serve):  # review mode: memo list, serve
         for command in module.COMMANDS:
             main.add_command(command)
 

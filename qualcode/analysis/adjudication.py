@@ -1,0 +1,333 @@
+"""Adjudication: settle the coders' disagreements into a consensus coder.
+
+A *disagreement* is a segment of a compared source (see ``analysis/agreement.py``) and a code
+that some, but not all, of the compared coders applied there. Its id is ``SEGMENT_ID:CODE_ID``
+(stable while the transcript is not re-segmented). The supervisor decides each one:
+
+- a coder's name: that coder was right; their codings of the code on the segment go to the
+  consensus coder (for a coder who did not apply it: the consensus does not have it there);
+- ``both`` (or ``all``): every coder who applied it was right; their codings go in together;
+- ``neither``: the code does not belong there; the consensus does not have it.
+
+A decision replaces what the consensus coder had for that code on that segment: its codings are
+cut to outside the segment, the accepted codings are clipped to the segment and added, and pieces
+of one code that touch are joined again (so a consensus coding over three segments stays one
+coding when all three are accepted). Each decision is one transaction with its audit entry
+(action ``adjudicate``), which is also how a listing knows what has been decided.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from qualcode.analysis.agreement import Comparison, comparison, marks_sql
+from qualcode.core.errors import QualcodeError
+from qualcode.storage.codings import coder_id
+from qualcode.storage.models import Coding, utcnow
+from qualcode.storage.project import audit
+
+CONSENSUS = "consensus"
+BOTH = ("both", "all")
+NEITHER = "neither"
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One coder's coding of the disputed code on the segment."""
+
+    coding_id: int
+    start: int
+    end: int
+    magnitude: int | None
+    memo: str | None
+    text: str
+
+
+@dataclass
+class Disagreement:
+    id: str
+    segment_id: int
+    source: str
+    ordinal: int
+    code_id: int
+    code: str
+    text: str  # the segment's text
+    applied: dict[str, list[Applied]] = field(default_factory=dict)  # coder -> codings (maybe none)
+    decision: str | None = None  # the last decision recorded, if any
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "segment": self.ordinal,
+            "code": self.code,
+            "text": self.text,
+            "applied": {
+                coder: [
+                    {
+                        "start": a.start,
+                        "end": a.end,
+                        "text": a.text,
+                        "magnitude": a.magnitude,
+                        "memo": a.memo,
+                    }
+                    for a in codings
+                ]
+                for coder, codings in self.applied.items()
+            },
+            "decision": self.decision,
+        }
+
+
+def disagreements(
+    session: Session,
+    coders: Sequence[str],
+    codes: Sequence[str] = (),
+    *,
+    into: str = CONSENSUS,
+) -> list[Disagreement]:
+    """Every disagreement of ``coders``, by source and segment, with the last decision taken."""
+    cmp = comparison(session, coders, codes)
+    _check_into(cmp, into)
+    everyone = (1 << len(cmp.coder_ids)) - 1
+    conn = session.connection()
+    found = conn.execute(
+        text(marks_sql(cmp) + f" SELECT unit, code_id FROM marks WHERE mask <> {everyone}")
+    ).all()
+    decided = _decisions(session, cmp, into)
+    out = []
+    for segment_id, code_id in found:
+        item = _describe(session, cmp, segment_id, code_id)
+        item.decision = decided.get(item.id)
+        out.append(item)
+    order = {c: i for i, c in enumerate(cmp.paths)}
+    out.sort(key=lambda d: (d.source, d.ordinal, order[d.code_id]))
+    return out
+
+
+def decide(
+    session: Session,
+    coders: Sequence[str],
+    disagreement_id: str,
+    accept: str,
+    *,
+    into: str = CONSENSUS,
+    actor: str,
+) -> Disagreement:
+    """Record the supervisor's decision on one disagreement and write it into ``into``."""
+    cmp = comparison(session, coders)
+    _check_into(cmp, into)
+    segment_id, code_id = _parse_id(disagreement_id)
+    if code_id not in cmp.paths:
+        raise QualcodeError(f"disagreement '{disagreement_id}': no code with id {code_id}")
+    item = _describe(session, cmp, segment_id, code_id)
+    applied_by = [c for c, codings in item.applied.items() if codings]
+    if not applied_by or len(applied_by) == len(cmp.coder_names):
+        raise QualcodeError(
+            f"disagreement '{disagreement_id}': the coders agree on {item.code} there"
+        )
+    if accept in BOTH:
+        chosen = applied_by
+    elif accept == NEITHER:
+        chosen = []
+    elif accept in cmp.coder_names:
+        chosen = [accept]
+    else:
+        options = ", ".join([*cmp.coder_names, "both", "neither"])
+        raise QualcodeError(f"cannot accept '{accept}' (choose {options})")
+    source_id, start, end = session.connection().execute(
+        text('SELECT source_id, start, "end" FROM segment WHERE id = :i'), {"i": segment_id}
+    ).one()
+    target = coder_id(session, into, actor)
+    removed = _clear(session, target, source_id, code_id, start, end)
+    for who in chosen:
+        for a in item.applied[who]:
+            _add(session, target, source_id, code_id, max(a.start, start), min(a.end, end), a)
+    added = [
+        row.id for row in _overlapping(session, target, source_id, code_id, start, end, touching=False)
+    ]
+    audit(
+        session,
+        actor,
+        "adjudicate",
+        "segment",
+        segment_id,
+        disagreement=item.id,
+        code=item.code,
+        source=item.source,
+        segment=item.ordinal,
+        coders=cmp.coder_names,
+        applied_by=applied_by,
+        accept=accept if accept not in BOTH else "both",
+        into=into,
+        removed=removed,
+        added=added,
+    )
+    item.decision = accept if accept not in BOTH else "both"
+    return item
+
+
+# -- reading -----------------------------------------------------------------------------------
+def _describe(session: Session, cmp: Comparison, segment_id: int, code_id: int) -> Disagreement:
+    conn = session.connection()
+    row = conn.execute(
+        text(
+            'SELECT g.source_id, g.ordinal, g.start, g."end", s.name, '
+            'SUBSTR(s.text, g.start + 1, g."end" - g.start) '
+            "FROM segment g JOIN source s ON s.id = g.source_id WHERE g.id = :i"
+        ),
+        {"i": segment_id},
+    ).first()
+    if row is None:
+        raise QualcodeError(f"no segment with id {segment_id} (list the disagreements again)")
+    source_id, ordinal, start, end, source, body = row
+    item = Disagreement(
+        id=f"{segment_id}:{code_id}",
+        segment_id=segment_id,
+        source=source,
+        ordinal=ordinal,
+        code_id=code_id,
+        code=cmp.paths[code_id],
+        text=body,
+        applied={name: [] for name in cmp.coder_names},
+    )
+    names = dict(zip(cmp.coder_ids, cmp.coder_names, strict=True))
+    for cid, who, a, b, magnitude, memo, excerpt in conn.execute(
+        text(
+            f'SELECT cd.id, cd.coder_id, cd.start, cd."end", cd.magnitude, cd.memo, '
+            f'SUBSTR(s.text, cd.start + 1, cd."end" - cd.start) FROM coding cd '
+            f"JOIN source s ON s.id = cd.source_id "
+            f"WHERE cd.source_id = :s AND cd.code_id = :c AND cd.coder_id IN ({cmp.coder_sql()}) "
+            f'AND cd.start < :e AND cd."end" > :b ORDER BY cd.start, cd.id'
+        ),
+        {"s": source_id, "c": code_id, "b": start, "e": end},
+    ):
+        item.applied[names[who]].append(Applied(cid, a, b, magnitude, memo, excerpt))
+    return item
+
+
+def _decisions(session: Session, cmp: Comparison, into: str) -> dict[str, str]:
+    """The last decision per disagreement id among these coders into ``into``."""
+    out: dict[str, str] = {}
+    for (detail,) in session.connection().execute(
+        text("SELECT detail FROM audit_log WHERE action = 'adjudicate' ORDER BY id")
+    ):
+        d = json.loads(detail)
+        if d.get("into") == into and sorted(d.get("coders", ())) == sorted(cmp.coder_names):
+            out[d["disagreement"]] = d["accept"]
+    return out
+
+
+# -- writing -----------------------------------------------------------------------------------
+def _clear(
+    session: Session, coder: int, source_id: int, code_id: int, start: int, end: int
+) -> list[int]:
+    """Cut the consensus coder's codings of the code to outside ``[start, end)``."""
+    removed = []
+    for row in _overlapping(session, coder, source_id, code_id, start, end, touching=False):
+        assert row.id is not None
+        removed.append(row.id)
+        keep = [(row.start, start), (end, row.end)]
+        session.delete(row)
+        session.flush()
+        for a, b in keep:
+            if a < b:
+                session.add(_copy(row, coder, a, b))
+    session.flush()
+    return removed
+
+
+def _add(
+    session: Session, coder: int, source_id: int, code_id: int, start: int, end: int, a: Applied
+) -> int:
+    """Add ``[start, end)`` to the consensus, joined with its codings of the code it touches."""
+    magnitude, memos = a.magnitude, [a.memo] if a.memo else []
+    for row in _overlapping(session, coder, source_id, code_id, start, end, touching=True):
+        start, end = min(start, row.start), max(end, row.end)
+        magnitude = row.magnitude if row.magnitude is not None else magnitude
+        if row.memo and row.memo not in memos:
+            memos.insert(0, row.memo)
+        session.delete(row)
+    session.flush()
+    now = utcnow()
+    new = Coding(
+        source_id=source_id,
+        code_id=code_id,
+        coder_id=coder,
+        start=start,
+        end=end,
+        magnitude=magnitude,
+        memo="\n".join(memos) or None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(new)
+    session.flush()
+    assert new.id is not None
+    return new.id
+
+
+def _overlapping(
+    session: Session,
+    coder: int,
+    source_id: int,
+    code_id: int,
+    start: int,
+    end: int,
+    *,
+    touching: bool,
+) -> list[Coding]:
+    """The coder's codings of the code overlapping ``[start, end)`` (or touching it)."""
+    starts_before = Coding.start <= end if touching else Coding.start < end
+    ends_after = Coding.end >= start if touching else Coding.end > start
+    return list(
+        session.exec(
+            select(Coding)
+            .where(
+                Coding.coder_id == coder,
+                Coding.source_id == source_id,
+                Coding.code_id == code_id,
+                starts_before,
+                ends_after,
+            )
+            .order_by(Coding.start)  # type: ignore[arg-type]
+        )
+    )
+
+
+def _copy(row: Coding, coder: int, start: int, end: int) -> Coding:
+    now = utcnow()
+    return Coding(
+        source_id=row.source_id,
+        code_id=row.code_id,
+        coder_id=coder,
+        start=start,
+        end=end,
+        magnitude=row.magnitude,
+        memo=row.memo,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _check_into(cmp: Comparison, into: str) -> None:
+    if not into.strip():
+        raise QualcodeError("the consensus coder needs a name (--into NAME)")
+    if into in cmp.coder_names:
+        raise QualcodeError(f"'{into}' is one of the compared coders; choose another --into")
+
+
+def _parse_id(value: str) -> tuple[int, int]:
+    try:
+        segment, code = value.split(":")
+        return int(segment), int(code)
+    except ValueError:
+        raise QualcodeError(
+            f"'{value}' is not a disagreement id (SEGMENT:CODE, e.g. 12:3, "
+            "from 'qualcode adjudicate --list')"
+        ) from None

@@ -140,17 +140,7 @@ def decide(
     else:
         options = ", ".join([*cmp.coder_names, "both", "neither"])
         raise QualcodeError(f"cannot accept '{accept}' (choose {options})")
-    source_id, start, end = session.connection().execute(
-        text('SELECT source_id, start, "end" FROM segment WHERE id = :i'), {"i": segment_id}
-    ).one()
-    target = coder_id(session, into, actor)
-    removed = _clear(session, target, source_id, code_id, start, end)
-    for who in chosen:
-        for a in item.applied[who]:
-            _add(session, target, source_id, code_id, max(a.start, start), min(a.end, end), a)
-    added = [
-        row.id for row in _overlapping(session, target, source_id, code_id, start, end, touching=False)
-    ]
+    removed, added = _settle(session, item, chosen, into, actor)
     audit(
         session,
         actor,
@@ -170,6 +160,64 @@ def decide(
     )
     item.decision = accept if accept not in BOTH else "both"
     return item
+
+
+def accept_agreed(
+    session: Session,
+    coders: Sequence[str],
+    codes: Sequence[str] = (),
+    *,
+    into: str = CONSENSUS,
+    actor: str,
+) -> int:
+    """Copy what every coder applied (the agreements) into ``into``; one audit entry. Returns
+    the number of (segment, code) pairs copied. The coders' spans are joined, as for ``both``."""
+    cmp = comparison(session, coders, codes)
+    _check_into(cmp, into)
+    everyone = (1 << len(cmp.coder_ids)) - 1
+    agreed = (
+        session.connection()
+        .execute(text(marks_sql(cmp) + f" SELECT unit, code_id FROM marks WHERE mask = {everyone}"))
+        .all()
+    )
+    for segment_id, code_id in agreed:
+        item = _describe(session, cmp, segment_id, code_id)
+        _settle(session, item, cmp.coder_names, into, actor)
+    audit(
+        session,
+        actor,
+        "adjudicate agreed",
+        "coder",
+        coder_id(session, into, actor),
+        coders=cmp.coder_names,
+        codes=[cmp.paths[c] for c in cmp.code_ids] if cmp.code_ids is not None else None,
+        copied=len(agreed),
+        into=into,
+    )
+    return len(agreed)
+
+
+def _settle(
+    session: Session, item: Disagreement, chosen: Sequence[str], into: str, actor: str
+) -> tuple[list[int], list[int]]:
+    """Make ``into``'s codings of the item's code on its segment the chosen coders' (clipped to
+    the segment); returns (ids removed, ids there now)."""
+    source_id, start, end = (
+        session.connection()
+        .execute(
+            text('SELECT source_id, start, "end" FROM segment WHERE id = :i'),
+            {"i": item.segment_id},
+        )
+        .one()
+    )
+    target = coder_id(session, into, actor)
+    code_id = item.code_id
+    removed = _clear(session, target, source_id, code_id, start, end)
+    for who in chosen:
+        for a in item.applied[who]:
+            _add(session, target, source_id, code_id, max(a.start, start), min(a.end, end), a)
+    here = _overlapping(session, target, source_id, code_id, start, end, touching=False)
+    return removed, [row.id for row in here if row.id is not None]
 
 
 # -- reading -----------------------------------------------------------------------------------

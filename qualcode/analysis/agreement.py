@@ -119,12 +119,12 @@ def agreement(
         raise QualcodeError(f"unknown unit '{unit}' (choose {' or '.join(UNITS)})")
     cmp = comparison(session, coders, codes)
     conn = session.connection()
-    sources = [
-        r[0]
-        for r in conn.execute(
-            text(f"SELECT name FROM source WHERE id IN ({cmp.compared_sources_sql()}) ORDER BY name")
-        )
-    ]
+    compared = cmp.compared_sources_sql()
+    sources = list(
+        conn.execute(
+            text(f"SELECT name FROM source WHERE id IN ({compared}) ORDER BY name")
+        ).scalars()
+    )
     if unit == "segment":
         units, patterns = segment_patterns(conn, cmp)
     else:
@@ -185,9 +185,7 @@ def marks_sql(cmp: Comparison) -> str:
     """
 
 
-def character_patterns(
-    conn: Connection, cmp: Comparison
-) -> tuple[int, dict[int, dict[int, int]]]:
+def character_patterns(conn: Connection, cmp: Comparison) -> tuple[int, dict[int, dict[int, int]]]:
     """(characters of the compared sources, code id -> {mask: characters}) by interval sweeps."""
     compared = cmp.compared_sources_sql()
     units = conn.execute(

@@ -94,8 +94,7 @@ def agree(
         emit(rows, fmt, json_value=result.as_json())
         return
     click.echo(
-        f"coders {', '.join(result.coders)} · unit {unit} · "
-        f"{len(result.sources)} compared sources"
+        f"coders {', '.join(result.coders)} · unit {unit} · {len(result.sources)} compared sources"
     )
     table = [
         [
@@ -126,6 +125,12 @@ def agree(
     type=click.Path(path_type=Path),
     help="Apply a CSV of decisions (columns id, decision), e.g. the --list CSV filled in.",
 )
+@click.option(
+    "--accept-agreed",
+    "agreed",
+    is_flag=True,
+    help="Copy what every coder applied (the agreements) into the consensus coder.",
+)
 @format_option()
 @click.pass_context
 def adjudicate(
@@ -138,11 +143,12 @@ def adjudicate(
     unit_id: str | None,
     accept: str | None,
     decisions: Path | None,
+    agreed: bool,
     fmt: str,
 ) -> None:
     """Settle the coders' disagreements into a consensus coder: accept one coder's side, both, or
     neither. Without --list, --unit-id or --decisions, asks about each pending disagreement."""
-    from qualcode.analysis.adjudication import decide, disagreements
+    from qualcode.analysis.adjudication import accept_agreed, decide, disagreements
 
     if (unit_id is None) != (accept is None):
         raise QualcodeError("--unit-id and --accept go together")
@@ -152,6 +158,11 @@ def adjudicate(
             with project.write() as s:
                 item = decide(s, coders, unit_id, accept, into=into, actor=actor)
             click.echo(f"{item.id} {item.source} #{item.ordinal} {item.code}: {item.decision}")
+            return
+        if agreed:
+            with project.write() as s:
+                copied = accept_agreed(s, coders, codes, into=into, actor=actor)
+            click.echo(f"copied {copied} agreed codings (segment and code) into coder '{into}'")
             return
         if decisions is not None:
             with project.write() as s:
@@ -263,7 +274,9 @@ def blind(ctx: click.Context, state: str | None, supervisors: tuple[str, ...]) -
     with open_project(ctx) as project:
         if state is None:
             if supervisors:
-                raise QualcodeError("give 'on' with --supervisor (qualcode blind on --supervisor NAME)")
+                raise QualcodeError(
+                    "give 'on' with --supervisor (qualcode blind on --supervisor NAME)"
+                )
             with project.read() as s:
                 click.echo(blind_mode(s).describe())
             return

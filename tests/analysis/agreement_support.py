@@ -19,11 +19,14 @@ CODEBOOK = "name: Agreement test\ncodes:\n" + "".join(
 
 def _transcript(rng: random.Random, turns: int) -> str:
     words = "we the market training capital permit said they village quality".split()
-    return "\n\n".join(
-        f"{'INTERVIEWER' if i % 2 == 0 else 'Informant'}: "
-        + " ".join(rng.choice(words) for _ in range(rng.randint(3, 12)))
-        for i in range(turns)
-    ) + "\n"
+    return (
+        "\n\n".join(
+            f"{'INTERVIEWER' if i % 2 == 0 else 'Informant'}: "
+            + " ".join(rng.choice(words) for _ in range(rng.randint(3, 12)))
+            for i in range(turns)
+        )
+        + "\n"
+    )
 
 
 def build_project(

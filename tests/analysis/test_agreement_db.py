@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import math
 import re
-import random
 import warnings
 from pathlib import Path
 
 import krippendorff
 import numpy as np
 import pytest
+from agreement_support import build_project
 from sklearn.metrics import cohen_kappa_score
 
 from qualcode.analysis.agreement import agreement
 from qualcode.core.errors import QualcodeError
 from qualcode.storage.actions import CodingActions
 from qualcode.storage.project import Project
-from agreement_support import build_project
 
 
 def _reference(data: list[list[int]]) -> tuple[float | None, float | None, float]:
@@ -68,7 +67,10 @@ def _naive(project: Project, coders: list[str], unit: str) -> dict[str, list[lis
         for k in coders:
             mine = [(c[2], c[3], c[4]) for c in codings if c[0] == k and c[1] == path]
             data.append(
-                [int(any(s == sid and a < e and b > st for s, a, b in mine)) for sid, st, e in units]
+                [
+                    int(any(s == sid and a < e and b > st for s, a, b in mine))
+                    for sid, st, e in units
+                ]
             )
         out[path] = data
     return out
@@ -116,9 +118,11 @@ def test_only_double_coded_sources_are_units(tmp_path: Path) -> None:
     with Project.open(db) as project:
         with project.read() as s:
             before = agreement(s, ["ana", "ben"])
-            extra = s.connection().exec_driver_sql(
-                "SELECT id FROM source WHERE name = 'solo'"
-            ).scalar_one()
+            extra = (
+                s.connection()
+                .exec_driver_sql("SELECT id FROM source WHERE name = 'solo'")
+                .scalar_one()
+            )
             code = s.connection().exec_driver_sql("SELECT id FROM code LIMIT 1").scalar_one()
         CodingActions(project, "ana").apply(extra, code, 0, 10)  # only ana coded 'solo'
         with project.read() as s:
@@ -142,10 +146,14 @@ def test_a_named_code_nobody_applied_is_undefined_not_an_error(tmp_path: Path) -
     db = build_project(tmp_path, 2, coders=("ana", "ben"))
     with Project.open(db) as project, project.read() as s:
         result = agreement(s, ["ana", "ben"], codes=["Unused"])
-        units = s.connection().exec_driver_sql(
-            "SELECT COUNT(*) FROM segment g JOIN source s ON s.id = g.source_id "
-            "WHERE s.name <> 'solo'"
-        ).scalar_one()
+        units = (
+            s.connection()
+            .exec_driver_sql(
+                "SELECT COUNT(*) FROM segment g JOIN source s ON s.id = g.source_id "
+                "WHERE s.name <> 'solo'"
+            )
+            .scalar_one()
+        )
     figures = result.codes["Unused"]
     assert figures.units == units
     assert figures.percent_agreement == 1.0

@@ -51,9 +51,7 @@ def reference_kappa(a: list[int], b: list[int]) -> float | None:
 
 def patterns_of(data: list[list[int]]) -> Counter[int]:
     """Pattern counts (bit i = coder i applied the code) of binary reliability data."""
-    return Counter(
-        sum(1 << i for i, row in enumerate(data) if row[u]) for u in range(len(data[0]))
-    )
+    return Counter(sum(1 << i for i, row in enumerate(data) if row[u]) for u in range(len(data[0])))
 
 
 def test_krippendorffs_worked_example() -> None:

@@ -35,7 +35,8 @@ def build(folder: Path) -> Path:
     db = folder / "agreement.db"
     book = folder / "codebook.yaml"
     book.write_text(
-        "name: Bench codebook\ncodes:\n" + "".join(f"  - name: Code {c:02d}\n" for c in range(CODES)),
+        "name: Bench codebook\ncodes:\n"
+        + "".join(f"  - name: Code {c:02d}\n" for c in range(CODES)),
         encoding="utf-8",
     )
     rng = random.Random(6)

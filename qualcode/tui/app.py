@@ -12,6 +12,7 @@ from textual.binding import Binding
 from qualcode.storage.actions import CodingActions
 from qualcode.storage.project import Project
 from qualcode.tui.commands import CodeCommands, InformantCommands, SourceCommands
+from qualcode.tui.screens.agreement import AgreementCommands
 
 
 class QualcodeApp(App[None]):
@@ -19,12 +20,13 @@ class QualcodeApp(App[None]):
 
     CSS_PATH = "styles/app.tcss"
     TITLE = "qualcode"
-    COMMANDS = App.COMMANDS | {SourceCommands, InformantCommands, CodeCommands}
+    COMMANDS = App.COMMANDS | {SourceCommands, InformantCommands, CodeCommands, AgreementCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("x", "matrix", "Matrix", id="app.matrix", show=False),
         Binding("t", "triangulation", "Triangulate", id="app.triangulation", show=False),
         Binding("V", "conclusions", "Conclusions", id="app.conclusions", show=False),
+        Binding("A", "agreement", "Agreement", id="app.agreement", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -66,6 +68,11 @@ class QualcodeApp(App[None]):
 
         if not isinstance(self.screen, ConclusionsScreen):
             self.push_screen(ConclusionsScreen())
+
+    def action_agreement(self) -> None:
+        from qualcode.tui.screens.agreement import open_agreement
+
+        open_agreement(self)
 
     def action_help(self) -> None:
         from qualcode.tui.screens.help import HelpScreen

@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 def _screens() -> list[tuple[str, Any]]:
     from qualcode.tui.app import QualcodeApp
+    from qualcode.tui.screens.agreement import AgreementScreen
     from qualcode.tui.screens.coding import CodingScreen
     from qualcode.tui.screens.conclusions import ConclusionsScreen
     from qualcode.tui.screens.displays import MatrixScreen, TriangulationScreen
@@ -30,6 +31,7 @@ def _screens() -> list[tuple[str, Any]]:
         ("Matrix", MatrixScreen),
         ("Triangulation", TriangulationScreen),
         ("Conclusions", ConclusionsScreen),
+        ("Agreement", AgreementScreen),
     ]
 
 

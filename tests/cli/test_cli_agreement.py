@@ -319,4 +319,5 @@ def test_blind_mode_switch(double_coded: Path) -> None:
 
 def _all_audit(db: Path) -> list[str]:
     with Project.open(db) as project, project.read() as s:
-        return [r[0] for r in s.connection().exec_driver_sql("SELECT action FROM audit_log ORDER BY id")]
+        rows = s.connection().exec_driver_sql("SELECT action FROM audit_log ORDER BY id")
+        return [r[0] for r in rows]

@@ -100,14 +100,16 @@ def comparison(session: Session, coders: Sequence[str], codes: Sequence[str] = (
     if len(names) < 2:
         raise QualcodeError("agreement needs at least two different coders (--coders A B)")
     conn = session.connection()
-    known = dict(conn.execute(text("SELECT name, id FROM coder")).all())
+    known: dict[str, int] = dict(conn.execute(text("SELECT name, id FROM coder")).all())
     for name in names:
         if name not in known:
             raise QualcodeError(f"unknown coder '{name}'{_guess(name, list(known))}")
     code_ids = None
     if codes:
         code_ids = list(dict.fromkeys(_code_id(session, c) for c in codes))
-    paths = dict(conn.execute(text("SELECT id, path FROM code ORDER BY position, path")).all())
+    paths: dict[int, str] = dict(
+        conn.execute(text("SELECT id, path FROM code ORDER BY position, path")).all()
+    )
     return Comparison(names, [known[n] for n in names], code_ids, paths)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from qualcode.cli.common import current_user, emit, format_option, open_project
+from qualcode.cli.common import current_user, emit, format_option, open_project, render_table
 from qualcode.core.errors import QualcodeError
 
 
@@ -96,18 +96,18 @@ def agree(
     click.echo(
         f"coders {', '.join(result.coders)} · unit {unit} · {len(result.sources)} compared sources"
     )
+    figures = [*result.codes.items(), ("(overall)", result.overall)]
     table = [
         [
-            r["code"],
-            r["units"],
-            "—" if r["percent_agreement"] is None else f"{100 * r['percent_agreement']:.1f}",
-            _number(r["cohen_kappa"]),
-            _number(r["krippendorff_alpha"]),
-            r["flag"],
+            path,
+            f.units,
+            _number(None if f.percent_agreement is None else 100 * f.percent_agreement, 1),
+            _number(f.cohen_kappa),
+            _number(f.krippendorff_alpha),
+            f.flag,
         ]
-        for r in rows
+        for path, f in figures
     ]
-    from qualcode.cli.common import render_table
 
     click.echo(render_table(["code", "units", "agree %", "kappa", "alpha", "flag"], table))
 

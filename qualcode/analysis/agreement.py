@@ -72,11 +72,15 @@ class Comparison:
     coder_ids: list[int]
     code_ids: list[int] | None  # None: every code a compared coder applied
     paths: dict[int, str]  # every code's path, by id, in codebook order
+    sources: dict[int, str]  # the compared sources: id -> name, by name
+    partly_coded: bool  # some source only some of the coders coded (to be filtered out)
 
-    def mask_sql(self) -> str:
-        """SQL for a coder's bit in a pattern mask (the i-th coder is bit i)."""
-        whens = " ".join(f"WHEN {k} THEN {1 << i}" for i, k in enumerate(self.coder_ids))
-        return f"CASE cd.coder_id {whens} END"
+    def mask_sql(self, column: str = "coder_id") -> str:
+        """SQL aggregate for the mask of coders among a group's rows (coder i is bit i)."""
+        return " + ".join(
+            f"MAX(CASE WHEN {column} = {k} THEN {1 << i} ELSE 0 END)"
+            for i, k in enumerate(self.coder_ids)
+        )
 
     def coder_sql(self) -> str:
         return ", ".join(str(k) for k in self.coder_ids)
@@ -86,12 +90,14 @@ class Comparison:
             return ""
         return f"AND {column} IN ({', '.join(str(c) for c in self.code_ids) or 'NULL'})"
 
-    def compared_sources_sql(self) -> str:
-        """SQL for the ids of the sources every compared coder has coded."""
-        return (
-            f"SELECT source_id FROM coding WHERE coder_id IN ({self.coder_sql()}) "
-            f"GROUP BY source_id HAVING COUNT(DISTINCT coder_id) = {len(self.coder_ids)}"
-        )
+    def source_list(self) -> str:
+        return ", ".join(str(s) for s in self.sources) or "NULL"
+
+    def source_filter(self, column: str = "cd.source_id") -> str:
+        """A condition keeping the codings of the compared sources. Not needed (and left out)
+        when every source these coders coded is compared. The unary + keeps SQLite scanning
+        the codings in order rather than seeking each source's rows through an index."""
+        return f"AND +{column} IN ({self.source_list()})" if self.partly_coded else ""
 
 
 def comparison(session: Session, coders: Sequence[str], codes: Sequence[str] = ()) -> Comparison:
@@ -110,7 +116,20 @@ def comparison(session: Session, coders: Sequence[str], codes: Sequence[str] = (
     paths: dict[int, str] = dict(
         conn.execute(text("SELECT id, path FROM code ORDER BY position, path")).all()
     )
-    return Comparison(names, [known[n] for n in names], code_ids, paths)
+    ids = [known[n] for n in names]
+    # How many of the coders coded each source (an index probe per source and coder).
+    coded_by = " + ".join(
+        f"(CASE WHEN EXISTS (SELECT 1 FROM coding c WHERE c.source_id = s.id "
+        f"AND c.coder_id = {k}) THEN 1 ELSE 0 END)"
+        for k in ids
+    )
+    rows = conn.execute(text(f"SELECT s.id, s.name, {coded_by} FROM source s ORDER BY s.name"))
+    sources, partly = {}, False
+    for sid, name, n in rows:
+        if n == len(ids):
+            sources[sid] = name
+        partly = partly or 0 < n < len(ids)
+    return Comparison(names, ids, code_ids, paths, sources, partly)
 
 
 def agreement(
@@ -121,12 +140,6 @@ def agreement(
         raise QualcodeError(f"unknown unit '{unit}' (choose {' or '.join(UNITS)})")
     cmp = comparison(session, coders, codes)
     conn = session.connection()
-    compared = cmp.compared_sources_sql()
-    sources = list(
-        conn.execute(
-            text(f"SELECT name FROM source WHERE id IN ({compared}) ORDER BY name")
-        ).scalars()
-    )
     if unit == "segment":
         units, patterns = segment_patterns(conn, cmp)
     else:
@@ -145,7 +158,7 @@ def agreement(
         unit=unit,
         codes=figures,
         overall=binary_figures(pooled(per_code.values()), m),
-        sources=sources,
+        sources=list(cmp.sources.values()),
     )
 
 
@@ -153,7 +166,7 @@ def segment_patterns(conn: Connection, cmp: Comparison) -> tuple[int, dict[int, 
     """(number of segments of the compared sources, code id -> {mask: segments}) for the
     segments some compared coder coded; the all-absent count is left to the caller."""
     units = conn.execute(
-        text(f"SELECT COUNT(*) FROM segment WHERE source_id IN ({cmp.compared_sources_sql()})")
+        text(f"SELECT COUNT(*) FROM segment WHERE source_id IN ({cmp.source_list()})")
     ).scalar_one()
     sql = marks_sql(cmp) + " SELECT code_id, mask, COUNT(*) FROM marks GROUP BY code_id, mask"
     patterns: dict[int, dict[int, int]] = defaultdict(dict)
@@ -167,36 +180,37 @@ def marks_sql(cmp: Comparison) -> str:
     compared sources that some compared coder coded with it, the mask of those coders."""
     # A coding's segments: its first one (coding.segment_id, kept by triggers), and for the few
     # codings reaching past it, the segments starting before the coding ends: an index range on
-    # (source_id, start). UNION drops a coder's second coding of a code on the same segment.
-    # (Joining every coding to its segment range instead takes 2.5 times as long.)
-    where = f"""cd.coder_id IN ({cmp.coder_sql()}) {cmp.code_filter()}
-              AND cd.source_id IN (SELECT source_id FROM compared)"""
+    # (source_id, start). (Joining every coding to its segment range instead takes 2.5 times as
+    # long.) MAX per coder in ``marks`` makes a coder's second coding of a code on the same
+    # segment count once, without a DISTINCT pass over every row.
+    where = f"cd.coder_id IN ({cmp.coder_sql()}) {cmp.code_filter()} {cmp.source_filter()}"
     return f"""
-        WITH compared AS ({cmp.compared_sources_sql()}),
-        hits AS (
-            SELECT cd.code_id, cd.segment_id AS unit, {cmp.mask_sql()} AS bit FROM coding cd
+        WITH hits AS (
+            SELECT cd.code_id, cd.segment_id AS unit, cd.coder_id FROM coding cd
             WHERE cd.segment_id IS NOT NULL AND {where}
-            UNION
-            SELECT cd.code_id, g.id, {cmp.mask_sql()} FROM coding cd
+            UNION ALL
+            SELECT cd.code_id, g.id, cd.coder_id FROM coding cd
             JOIN segment f ON f.id = cd.segment_id
             JOIN segment g ON g.source_id = cd.source_id
                 AND g.start >= f."end" AND g.start < cd."end"
             WHERE cd."end" > f."end" AND {where}
         ),
-        marks AS (SELECT code_id, unit, SUM(bit) AS mask FROM hits GROUP BY code_id, unit)
+        marks AS (
+            SELECT code_id, unit, {cmp.mask_sql()} AS mask FROM hits GROUP BY code_id, unit
+        )
     """
 
 
 def character_patterns(conn: Connection, cmp: Comparison) -> tuple[int, dict[int, dict[int, int]]]:
     """(characters of the compared sources, code id -> {mask: characters}) by interval sweeps."""
-    compared = cmp.compared_sources_sql()
     units = conn.execute(
-        text(f"SELECT COALESCE(SUM(LENGTH(text)), 0) FROM source WHERE id IN ({compared})")
+        text(f"SELECT COALESCE(SUM(LENGTH(text)), 0) FROM source WHERE id IN ({cmp.source_list()})")
     ).scalar_one()
+    bits = " ".join(f"WHEN {k} THEN {1 << i}" for i, k in enumerate(cmp.coder_ids))
     sql = f"""
-        SELECT cd.code_id, cd.source_id, {cmp.mask_sql()}, cd.start, cd."end" FROM coding cd
-        WHERE cd.coder_id IN ({cmp.coder_sql()}) {cmp.code_filter()}
-          AND cd.source_id IN ({compared})
+        SELECT cd.code_id, cd.source_id, CASE cd.coder_id {bits} END, cd.start, cd."end"
+        FROM coding cd
+        WHERE cd.coder_id IN ({cmp.coder_sql()}) {cmp.code_filter()} {cmp.source_filter()}
         ORDER BY cd.code_id, cd.source_id
     """
     patterns: dict[int, dict[int, int]] = defaultdict(dict)

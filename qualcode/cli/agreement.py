@@ -186,13 +186,17 @@ def _interactive() -> bool:
 
 
 def _list(items: list[Any], coders: list[str], fmt: str) -> None:
+    def cut(value: str) -> str:  # the table stays readable; CSV and JSON keep every character
+        value = " ".join(value.split())
+        return value if fmt != "table" or len(value) <= 30 else value[:29] + "…"
+
     rows = []
     for d in items:
         row: dict[str, Any] = {"id": d.id, "source": d.source, "segment": d.ordinal, "code": d.code}
         for coder in coders:
             applied = d.applied.get(coder, [])
-            row[coder] = " | ".join(a.text for a in applied) if applied else ""
-            row[f"{coder} memo"] = " | ".join(a.memo for a in applied if a.memo)
+            row[coder] = cut(" | ".join(a.text for a in applied))
+            row[f"{coder} memo"] = cut(" | ".join(a.memo for a in applied if a.memo))
         row["decision"] = d.decision or ""
         rows.append(row)
     columns = ["id", "source", "segment", "code"]

@@ -250,7 +250,12 @@ def _ask(project: Any, coders: tuple[str, ...], items: list[Any], into: str, act
                 click.echo(f"  {coder}: did not apply it")
             for a in applied:
                 memo = f"  (memo: {a.memo})" if a.memo else ""
-                click.echo(f"  {coder}: applied it to “{a.text.strip()}”{memo}")
+                what = (
+                    "the whole segment"
+                    if a.text.strip() == d.text.strip()
+                    else f"“{a.text.strip()}”"
+                )
+                click.echo(f"  {coder}: applied it to {what}{memo}")
         answer = click.prompt("accept", type=click.Choice(choices), show_choices=True)
         if answer == "quit":
             return

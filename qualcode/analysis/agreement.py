@@ -46,7 +46,8 @@ UNITS = ("segment", "character")
 
 @dataclass
 class Agreement:
-    """The figures of one comparison; ``as_json`` is the ``qualcode agree --format json`` shape."""
+    """The figures of one comparison; ``as_json`` is the ``qualcode agree --format json`` shape
+    (the issue's contract, each figure set with its ``flag``)."""
 
     coders: list[str]
     unit: str
@@ -60,7 +61,6 @@ class Agreement:
             "unit": self.unit,
             "codes": {path: f.as_json() for path, f in self.codes.items()},
             "overall": self.overall.as_json(),
-            "sources": self.sources,
         }
 
 

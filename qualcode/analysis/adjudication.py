@@ -95,16 +95,11 @@ def disagreements(
     cmp = comparison(session, coders, codes)
     _check_into(cmp, into)
     everyone = (1 << len(cmp.coder_ids)) - 1
-    conn = session.connection()
-    found = conn.execute(
-        text(marks_sql(cmp) + f" SELECT unit, code_id FROM marks WHERE mask <> {everyone}")
-    ).all()
+    pairs = f"SELECT unit, code_id FROM marks WHERE mask <> {everyone}"
+    out = _describe_many(session, cmp, pairs, prefix=marks_sql(cmp))
     decided = _decisions(session, cmp, into)
-    out = []
-    for segment_id, code_id in found:
-        item = _describe(session, cmp, segment_id, code_id)
+    for item in out:
         item.decision = decided.get(item.id)
-        out.append(item)
     order = {c: i for i, c in enumerate(cmp.paths)}
     out.sort(key=lambda d: (d.source, d.ordinal, order[d.code_id]))
     return out
@@ -175,13 +170,9 @@ def accept_agreed(
     cmp = comparison(session, coders, codes)
     _check_into(cmp, into)
     everyone = (1 << len(cmp.coder_ids)) - 1
-    agreed = (
-        session.connection()
-        .execute(text(marks_sql(cmp) + f" SELECT unit, code_id FROM marks WHERE mask = {everyone}"))
-        .all()
-    )
-    for segment_id, code_id in agreed:
-        item = _describe(session, cmp, segment_id, code_id)
+    pairs = f"SELECT unit, code_id FROM marks WHERE mask = {everyone}"
+    agreed = _describe_many(session, cmp, pairs, prefix=marks_sql(cmp))
+    for item in agreed:
         _settle(session, item, cmp.coder_names, into, actor)
     audit(
         session,
@@ -222,41 +213,59 @@ def _settle(
 
 # -- reading -----------------------------------------------------------------------------------
 def _describe(session: Session, cmp: Comparison, segment_id: int, code_id: int) -> Disagreement:
-    conn = session.connection()
-    row = conn.execute(
-        text(
-            'SELECT g.source_id, g.ordinal, g.start, g."end", s.name, '
-            'SUBSTR(s.text, g.start + 1, g."end" - g.start) '
-            "FROM segment g JOIN source s ON s.id = g.source_id WHERE g.id = :i"
-        ),
-        {"i": segment_id},
-    ).first()
-    if row is None:
-        raise QualcodeError(f"no segment with id {segment_id} (list the disagreements again)")
-    source_id, ordinal, start, end, source, body = row
-    item = Disagreement(
-        id=f"{segment_id}:{code_id}",
-        segment_id=segment_id,
-        source=source,
-        ordinal=ordinal,
-        code_id=code_id,
-        code=cmp.paths[code_id],
-        text=body,
-        applied={name: [] for name in cmp.coder_names},
+    items = _describe_many(
+        session, cmp, f"SELECT {int(segment_id)} AS unit, {int(code_id)} AS code_id"
     )
+    if not items:
+        raise QualcodeError(f"no segment with id {segment_id} (list the disagreements again)")
+    return items[0]
+
+
+def _describe_many(
+    session: Session, cmp: Comparison, pairs: str, prefix: str = ""
+) -> list[Disagreement]:
+    """The (segment, code) pairs the SQL ``pairs`` selects (columns unit, code_id; ``prefix`` is
+    its WITH clause), each with every compared coder's codings of the code overlapping the
+    segment. Three statements whatever the number of pairs; texts are sliced in Python from
+    each source's text, read once."""
+    conn = session.connection()
+    sql = f"""{prefix}
+        SELECT g.id, p.code_id, g.source_id, g.ordinal, g.start, g."end",
+               cd.id, cd.coder_id, cd.start, cd."end", cd.magnitude, cd.memo
+        FROM ({pairs}) p
+        JOIN segment g ON g.id = p.unit
+        LEFT JOIN coding cd ON cd.source_id = g.source_id AND cd.code_id = p.code_id
+            AND cd.coder_id IN ({cmp.coder_sql()}) AND cd.start < g."end" AND cd."end" > g.start
+        ORDER BY g.source_id, g.start, p.code_id, cd.start, cd.id
+    """
+    rows = conn.execute(text(sql)).all()
+    source_ids = sorted({r[2] for r in rows})
+    sources: dict[int, tuple[str, str]] = {}
+    if source_ids:
+        listed = ", ".join(str(i) for i in source_ids)
+        for sid, name, body in conn.execute(
+            text(f"SELECT id, name, text FROM source WHERE id IN ({listed})")
+        ):
+            sources[sid] = (name, body)
     names = dict(zip(cmp.coder_ids, cmp.coder_names, strict=True))
-    for cid, who, a, b, magnitude, memo, excerpt in conn.execute(
-        text(
-            f'SELECT cd.id, cd.coder_id, cd.start, cd."end", cd.magnitude, cd.memo, '
-            f'SUBSTR(s.text, cd.start + 1, cd."end" - cd.start) FROM coding cd '
-            f"JOIN source s ON s.id = cd.source_id "
-            f"WHERE cd.source_id = :s AND cd.code_id = :c AND cd.coder_id IN ({cmp.coder_sql()}) "
-            f'AND cd.start < :e AND cd."end" > :b ORDER BY cd.start, cd.id'
-        ),
-        {"s": source_id, "c": code_id, "b": start, "e": end},
-    ):
-        item.applied[names[who]].append(Applied(cid, a, b, magnitude, memo, excerpt))
-    return item
+    items: dict[tuple[int, int], Disagreement] = {}
+    for segment_id, code_id, sid, ordinal, start, end, cid, who, a, b, magnitude, memo in rows:
+        name, body = sources[sid]
+        item = items.get((segment_id, code_id))
+        if item is None:
+            item = items[segment_id, code_id] = Disagreement(
+                id=f"{segment_id}:{code_id}",
+                segment_id=segment_id,
+                source=name,
+                ordinal=ordinal,
+                code_id=code_id,
+                code=cmp.paths[code_id],
+                text=body[start:end],
+                applied={n: [] for n in cmp.coder_names},
+            )
+        if cid is not None:
+            item.applied[names[who]].append(Applied(cid, a, b, magnitude, memo, body[a:b]))
+    return list(items.values())
 
 
 def _decisions(session: Session, cmp: Comparison, into: str) -> dict[str, str]:

@@ -266,6 +266,8 @@ def test_a_bad_decisions_file_changes_nothing(double_coded: Path, workdir: Path)
     [
         (["--unit-id", "x", "--accept", "ana"], "'x' is not a disagreement id"),
         (["--unit-id", "1:1"], "--unit-id and --accept go together"),
+        (["--unit-id", "99999:1", "--accept", "ana"], "no segment with id 99999"),
+        (["--unit-id", "1:99999", "--accept", "ana"], "no code with id 99999"),
         (["--into", "ana", "--list"], "'ana' is one of the compared coders"),
     ],
 )

@@ -111,6 +111,7 @@ class AgreementScreen(Screen[None]):
         self.pair = 0
         self.unit = "segment"
         self.items: list[Disagreement] = []
+        self.compared = 0  # sources both coders coded
 
     @property
     def coders(self) -> tuple[str, str]:
@@ -149,11 +150,8 @@ class AgreementScreen(Screen[None]):
                 _figure(f.krippendorff_alpha),
                 Text(f.flag, style=FLAG_STYLE.get(f.flag, "dim")),
             )
-        decided = sum(1 for d in self.items if d.decision)
-        self.sub_title = (
-            f"{first} (A) vs {second} (B) · {self.unit}s · {len(result.sources)} compared "
-            f"sources · {len(self.items)} disagreements, {decided} decided"
-        )
+        self.compared = len(result.sources)
+        self.update_title()
         listing = self.query_one(OptionList)
         listing.clear_options()
         for i, d in enumerate(self.items):
@@ -162,6 +160,14 @@ class AgreementScreen(Screen[None]):
             listing.highlighted = min(keep or 0, len(self.items) - 1)
             listing.focus()
         self.show_item()
+
+    def update_title(self) -> None:
+        first, second = self.coders
+        decided = sum(1 for d in self.items if d.decision)
+        self.sub_title = (
+            f"{first} (A) vs {second} (B) · {self.unit}s · {self.compared} compared "
+            f"sources · {len(self.items)} disagreements, {decided} decided"
+        )
 
     def show_item(self) -> None:
         pane = self.query_one("#disagreement", Static)
@@ -198,12 +204,19 @@ class AgreementScreen(Screen[None]):
         index = self.query_one(OptionList).highlighted or 0
         try:
             with self.app.project.write() as s:  # type: ignore[attr-defined]
-                decide(s, [first, second], item.id, accept, actor=self.app.coder)  # type: ignore[attr-defined]
+                decided = decide(s, [first, second], item.id, accept, actor=self.app.coder)  # type: ignore[attr-defined]
         except QualcodeError as err:
             self.notify(str(err), severity="error")
             return
         self.notify(f"{item.code} on {item.source} #{item.ordinal}: {accept}", timeout=2)
-        self.reload(keep=index + 1)
+        # The figures compare A and B, not the consensus: only this item changed.
+        item.decision = decided.decision
+        listing = self.query_one(OptionList)
+        listing.replace_option_prompt_at_index(index, _item_label(item, first))
+        self.update_title()
+        if index + 1 < len(self.items):
+            listing.highlighted = index + 1
+        self.show_item()
 
     def action_accept_agreed(self) -> None:
         first, second = self.coders

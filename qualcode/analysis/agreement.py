@@ -75,29 +75,29 @@ class Comparison:
     sources: dict[int, str]  # the compared sources: id -> name, by name
     partly_coded: bool  # some source only some of the coders coded (to be filtered out)
 
-    def mask_sql(self, column: str = "coder_id") -> str:
+    def mask_sql(self) -> str:
         """SQL aggregate for the mask of coders among a group's rows (coder i is bit i)."""
         return " + ".join(
-            f"MAX(CASE WHEN {column} = {k} THEN {1 << i} ELSE 0 END)"
+            f"MAX(CASE WHEN coder_id = {k} THEN {1 << i} ELSE 0 END)"
             for i, k in enumerate(self.coder_ids)
         )
 
     def coder_sql(self) -> str:
         return ", ".join(str(k) for k in self.coder_ids)
 
-    def code_filter(self, column: str = "cd.code_id") -> str:
+    def code_filter(self) -> str:
         if self.code_ids is None:
             return ""
-        return f"AND {column} IN ({', '.join(str(c) for c in self.code_ids) or 'NULL'})"
+        return f"AND cd.code_id IN ({', '.join(str(c) for c in self.code_ids) or 'NULL'})"
 
     def source_list(self) -> str:
         return ", ".join(str(s) for s in self.sources) or "NULL"
 
-    def source_filter(self, column: str = "cd.source_id") -> str:
+    def source_filter(self) -> str:
         """A condition keeping the codings of the compared sources. Not needed (and left out)
         when every source these coders coded is compared. The unary + keeps SQLite scanning
         the codings in order rather than seeking each source's rows through an index."""
-        return f"AND +{column} IN ({self.source_list()})" if self.partly_coded else ""
+        return f"AND +cd.source_id IN ({self.source_list()})" if self.partly_coded else ""
 
 
 def comparison(session: Session, coders: Sequence[str], codes: Sequence[str] = ()) -> Comparison:

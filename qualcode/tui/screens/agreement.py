@@ -154,8 +154,10 @@ class AgreementScreen(Screen[None]):
         self.update_title()
         listing = self.query_one(OptionList)
         listing.clear_options()
-        for i, d in enumerate(self.items):
-            listing.add_option(Option(_item_label(d, first), id=str(i)))
+        # One call: adding 60,000 options one by one takes Textual twenty seconds.
+        listing.add_options(
+            [Option(_item_label(d, first), id=str(i)) for i, d in enumerate(self.items)]
+        )
         if self.items:
             listing.highlighted = min(keep or 0, len(self.items) - 1)
             listing.focus()

@@ -187,8 +187,10 @@ def _interactive() -> bool:
 
 def _list(items: list[Any], coders: list[str], fmt: str) -> None:
     def cut(value: str) -> str:  # the table stays readable; CSV and JSON keep every character
+        if fmt != "table":
+            return value
         value = " ".join(value.split())
-        return value if fmt != "table" or len(value) <= 30 else value[:29] + "…"
+        return value if len(value) <= 30 else value[:29] + "…"
 
     rows = []
     for d in items:

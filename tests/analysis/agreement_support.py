@@ -80,3 +80,15 @@ def build_project(
             actions.apply(sid, code_ids[code], a, b)
     project.close()
     return db
+
+
+def talk_ids(project: Project) -> tuple[int, int, list[tuple[int, int]]]:
+    """The id of source 'talk', the id of code Alpha, and talk's segments as (start, end)."""
+    with project.read() as s:
+        conn = s.connection()
+        sid = conn.exec_driver_sql("SELECT id FROM source WHERE name = 'talk'").scalar_one()
+        code = conn.exec_driver_sql("SELECT id FROM code WHERE path = 'Alpha'").scalar_one()
+        segs = conn.exec_driver_sql(
+            f'SELECT start, "end" FROM segment WHERE source_id = {sid} ORDER BY start'
+        ).all()
+    return sid, code, [(a, b) for a, b in segs]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from agreement_support import build_project
+from agreement_support import build_project, talk_ids
 
 from qualcode.analysis.adjudication import accept_agreed, decide, disagreements
 from qualcode.core.errors import QualcodeError
@@ -17,16 +17,10 @@ from qualcode.storage.project import Project
 def talk(tmp_path: Path) -> tuple[Project, list[tuple[int, int]], str]:
     """ana codes Alpha with one coding over segments 1-3 of four; ben codes Alpha on segment 2."""
     project = Project.open(build_project(tmp_path, 0, coders=(), segments=4))
-    with project.read() as s:
-        conn = s.connection()
-        sid = conn.exec_driver_sql("SELECT id FROM source WHERE name = 'talk'").scalar_one()
-        code = conn.exec_driver_sql("SELECT id FROM code WHERE path = 'Alpha'").scalar_one()
-        segs = conn.exec_driver_sql(
-            f'SELECT start, "end" FROM segment WHERE source_id = {sid} ORDER BY start'
-        ).all()
+    sid, code, segs = talk_ids(project)
     CodingActions(project, "ana").apply(sid, code, segs[0][0] + 1, segs[2][1] - 1, memo="long")
     CodingActions(project, "ben").apply(sid, code, segs[1][0], segs[1][1], magnitude=None)
-    yield project, [tuple(g) for g in segs], f"{code}"
+    yield project, segs, f"{code}"
     project.close()
 
 

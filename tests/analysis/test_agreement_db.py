@@ -15,7 +15,7 @@ from pathlib import Path
 import krippendorff
 import numpy as np
 import pytest
-from agreement_support import build_project
+from agreement_support import build_project, talk_ids
 from sklearn.metrics import cohen_kappa_score
 
 from qualcode.analysis.agreement import agreement
@@ -183,13 +183,7 @@ def test_hand_computed_two_segment_example(tmp_path: Path) -> None:
     agreement on segments 2 and 4 of 4; kappa 0, alpha 1 - 7 * 2 / (4 * 4 ... ) by hand."""
     db = build_project(tmp_path, 0, coders=(), segments=4)
     with Project.open(db) as project:
-        with project.read() as s:
-            conn = s.connection()
-            sid = conn.exec_driver_sql("SELECT id FROM source WHERE name = 'talk'").scalar_one()
-            code = conn.exec_driver_sql("SELECT id FROM code WHERE path = 'Alpha'").scalar_one()
-            segs = conn.exec_driver_sql(
-                f'SELECT start, "end" FROM segment WHERE source_id = {sid} ORDER BY start'
-            ).all()
+        sid, code, segs = talk_ids(project)
         ana, ben = CodingActions(project, "ana"), CodingActions(project, "ben")
         ana.apply(sid, code, segs[0][0], segs[0][1])
         ana.apply(sid, code, segs[1][0] + 2, segs[1][0] + 5)

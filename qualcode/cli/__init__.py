@@ -28,6 +28,7 @@ def main(db: str) -> None:
 
 def _register() -> None:
     from qualcode.cli import (
+        agreement,
         app,
         codebook,
         codings,
@@ -47,6 +48,8 @@ def _register() -> None:
     for module in (memos, serve):  # review mode: memo list, serve
         for command in module.COMMANDS:
             main.add_command(command)
+    for command in agreement.COMMANDS:
+        main.add_command(command)
 
 
 _register()

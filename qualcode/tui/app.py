@@ -18,6 +18,7 @@ from textual.binding import Binding
 from qualcode.storage.actions import CodingActions
 from qualcode.storage.project import Project
 from qualcode.tui.commands import CodeCommands, InformantCommands, SourceCommands
+from qualcode.tui.screens.agreement import AgreementCommands
 
 
 class QualcodeApp(App[None]):
@@ -25,13 +26,14 @@ class QualcodeApp(App[None]):
 
     CSS_PATH = "styles/app.tcss"
     TITLE = "qualcode"
-    COMMANDS = App.COMMANDS | {SourceCommands, InformantCommands, CodeCommands}
+    COMMANDS = App.COMMANDS | {SourceCommands, InformantCommands, CodeCommands, AgreementCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("x", "matrix", "Matrix", id="app.matrix", show=False),
         Binding("t", "triangulation", "Triangulate", id="app.triangulation", show=False),
         Binding("V", "conclusions", "Conclusions", id="app.conclusions", show=False),
         Binding("w", "memos", "Memos", id="app.memos", show=False),
+        Binding("A", "agreement", "Agreement", id="app.agreement", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -55,8 +57,13 @@ class QualcodeApp(App[None]):
     @property
     def shown_coder(self) -> str | None:
         """Whose codings the screens show: the coder's own (blind coding), or in review mode
-        everyone's (None)."""
-        return None if self.review else self.coder
+        everyone's (None), unless blind mode is on and the reviewer is not a supervisor."""
+        if not self.review:
+            return self.coder
+        from qualcode.tui.blind import visible_coder
+
+        with self.project.read() as s:
+            return visible_coder(s, self)
 
     def on_mount(self) -> None:
         from qualcode.tui.screens.sources import SourcesScreen
@@ -103,6 +110,10 @@ class QualcodeApp(App[None]):
 
         if not isinstance(self.screen, MemosScreen):
             self.push_screen(MemosScreen())
+    def action_agreement(self) -> None:
+        from qualcode.tui.screens.agreement import open_agreement
+
+        open_agreement(self)
 
     def action_help(self) -> None:
         from qualcode.tui.screens.help import HelpScreen

@@ -24,6 +24,7 @@ from qualcode.analysis.conclusions import (
 from qualcode.core.errors import QualcodeError
 from qualcode.storage.views import code_rows
 from qualcode.tui.review import ReviewAware
+from qualcode.tui.blind import visible_coder
 
 VERDICT_STYLE = {"supported": "green", "unsupported": "red"}
 
@@ -53,7 +54,7 @@ class ConclusionsScreen(ReviewAware, Screen[None]):
 
     def reload(self) -> None:
         with self.app.project.read() as s:  # type: ignore[attr-defined]
-            self.checks = check_conclusions(s)
+            self.checks = check_conclusions(s, coder=visible_coder(s, self.app))
         listing = self.query_one(OptionList)
         listing.clear_options()
         for i, check in enumerate(self.checks):

@@ -18,6 +18,7 @@ from qualcode.tui.review import in_review, is_write_binding
 
 def _screens() -> list[tuple[str, Any]]:
     from qualcode.tui.app import QualcodeApp
+    from qualcode.tui.screens.agreement import AgreementScreen
     from qualcode.tui.screens.coding import CodingScreen
     from qualcode.tui.screens.conclusions import ConclusionsScreen
     from qualcode.tui.screens.displays import MatrixScreen, TriangulationScreen
@@ -34,6 +35,7 @@ def _screens() -> list[tuple[str, Any]]:
         ("Triangulation", TriangulationScreen),
         ("Conclusions", ConclusionsScreen),
         ("Memos", MemosScreen),
+        ("Agreement", AgreementScreen),
     ]
 
 

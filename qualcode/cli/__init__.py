@@ -36,10 +36,14 @@ def _register() -> None:
         matrix,
         project,
         refi,
+        suggest,
         triangulation,
     )
 
     for module in (project, importing, codebook, codings, app, triangulation, matrix, export, refi):
+        for command in module.COMMANDS:
+            main.add_command(command)
+    for module in (suggest,):  # issue 7
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -81,11 +81,20 @@ def _coding_segment(conn: Connection) -> None:
     coding_segment.install_triggers(conn)
 
 
+def _suggestions_and_revisions(conn: Connection) -> None:
+    """Rejected suggestions, source text history (``source replace``), codings to review."""
+    for model in (models.SuggestionRejection, models.SourceRevision, models.CodingReview):
+        model.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "undo history of coding actions", _undo_history),
     Migration(3, "cell summaries and conclusions", _displays_and_conclusions),
     Migration(4, "segment of each coding, kept by triggers", _coding_segment),
+    Migration(
+        5, "suggestion rejections, source revisions, codings to review", _suggestions_and_revisions
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].id
 

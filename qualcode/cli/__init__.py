@@ -33,6 +33,7 @@ def _register() -> None:
         codings,
         export,
         importing,
+        kwic,
         matrix,
         project,
         refi,
@@ -43,7 +44,7 @@ def _register() -> None:
     for module in (project, importing, codebook, codings, app, triangulation, matrix, export, refi):
         for command in module.COMMANDS:
             main.add_command(command)
-    for module in (suggest,):  # issue 7
+    for module in (suggest, kwic):  # issue 7
         for command in module.COMMANDS:
             main.add_command(command)
 

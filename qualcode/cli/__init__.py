@@ -37,6 +37,7 @@ def _register() -> None:
         matrix,
         project,
         refi,
+        source,
         suggest,
         triangulation,
     )
@@ -44,7 +45,7 @@ def _register() -> None:
     for module in (project, importing, codebook, codings, app, triangulation, matrix, export, refi):
         for command in module.COMMANDS:
             main.add_command(command)
-    for module in (suggest, kwic):  # issue 7
+    for module in (suggest, kwic, source):  # issue 7
         for command in module.COMMANDS:
             main.add_command(command)
 

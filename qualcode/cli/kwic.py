@@ -90,8 +90,8 @@ def kwic_table(term: str, hits: list[Any], min_score: float) -> Any:
         columns=["informant", "role", "segment", "left", "keyword", "right", "codes", "score"],
         rows=rows,
         notes=[
-            f"{len(hits)} hit(s) in {sources} source(s); words within rapidfuzz ratio {min_score:g} "
-            "of the term's count (score 100: as typed, ignoring case)."
+            f"{len(hits)} hit(s) in {sources} source(s); words within rapidfuzz ratio "
+            f"{min_score:g} of the term's count (score 100: as typed, ignoring case)."
         ],
     )
 

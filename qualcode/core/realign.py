@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 _SLACK = 100  # characters around a span's mapped place searched for its old text
+_BETTER = 5.0  # points of fuzz.ratio by which a fuzzy match must beat the alignment's mapping
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,12 @@ class Alignment:
             found = fuzz.partial_ratio_alignment(old_text, window)
             if found is not None and len(old_text) <= len(window):
                 candidates.append((lo + found.dest_start, lo + found.dest_end))
-        best = max(candidates, key=lambda c: fuzz.ratio(old_text, self.new[c[0] : c[1]]))
-        a, b = _not_empty(best, len(self.new))
+        # the alignment's own mapping, unless the fuzzy match is clearly better
+        scored = [fuzz.ratio(old_text, self.new[x:y]) for x, y in candidates]
+        best = (
+            candidates[1] if len(scored) > 1 and scored[1] > scored[0] + _BETTER else candidates[0]
+        )
+        a, b = _not_empty(_trim(best, old_text, self.new), len(self.new))
         return Placed(a, b, False, round(fuzz.ratio(old_text, self.new[a:b]), 1))
 
     def _find_near(self, old_text: str, a: int, b: int) -> int | None:
@@ -118,6 +123,23 @@ class Alignment:
                 best = at
             at = self.new.find(old_text, at + 1, hi)
         return best
+
+
+def _trim(span: tuple[int, int], old_text: str, new: str) -> tuple[int, int]:
+    """Spaces and punctuation at the ends of the new span that the old span did not have at
+    its ends are left out (an edit next to a span should not widen it to ": For me")."""
+    a, b = span
+    if old_text and _word_char(old_text[0]):
+        while a < b and not _word_char(new[a]):
+            a += 1
+    if old_text and _word_char(old_text[-1]):
+        while b > a and not _word_char(new[b - 1]):
+            b -= 1
+    return (a, b) if b > a else span
+
+
+def _word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
 
 
 def _not_empty(span: tuple[int, int], length: int) -> tuple[int, int]:

@@ -147,9 +147,9 @@ def _hits(
                 ordinal=row.ordinal,
                 start=start,
                 end=end,
-                left=_flat(row.text[max(0, a - width) : a])[-width:],
+                left=_flat(row.text[max(0, a - width - 1) : a].rstrip())[-width:],
                 keyword=row.text[a:b],
-                right=_flat(row.text[b : b + width])[:width],
+                right=_flat(row.text[b : b + width + 1].lstrip())[:width],
                 score=score,
                 codes=tuple(codes),
             )

@@ -350,9 +350,11 @@ def _carry_rejections(
 
 
 def _as_datetime(value: Any) -> Any:
-    from datetime import datetime
+    """A timestamp read by raw SQL (SQLite gives text, without the zone): UTC, as stored."""
+    from datetime import UTC, datetime
 
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
 def _segments(s: Session, source_id: int | None) -> list[dict[str, Any]]:

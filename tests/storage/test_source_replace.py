@@ -1,0 +1,186 @@
+"""Replacing a coded source's text: one transaction, none dropped, flagged with old and new text,
+old text kept, undo puts everything back exactly."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import DEMO, fingerprint, run
+from sqlalchemy import text
+
+from qualcode.analysis.suggestions import suggest
+from qualcode.analysis.suggestions.decisions import reject
+from qualcode.storage.actions import CodingActions
+from qualcode.storage.project import Project
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
+    assert run("demo", "--no-app", db=db).exit_code == 0
+    return db
+
+
+@pytest.fixture
+def demo(demo_template: Path, tmp_path: Path) -> Path:
+    db = tmp_path / "demo.db"
+    shutil.copy(demo_template, db)
+    return db
+
+
+def corrected(tmp_path: Path) -> Path:
+    """hadi-sutrisno with a name anonymised, a phrase reworded and a new exchange inserted."""
+    old = (DEMO / "hadi-sutrisno.txt").read_text(encoding="utf-8")
+    new = old.replace("Pak Hadi", "Pak H.")
+    new = new.replace(
+        "For me the most fundamental problem is the selling.",
+        "For me, the most basic problem is selling.",
+    )
+    new = new.replace(
+        "[00:02:09] INTERVIEWER:",
+        "[00:01:59] INTERVIEWER: Do you sell online?\n\n"
+        "[00:02:03] Hadi Sutrisno: Not yet, only at stalls.\n\n[00:02:09] INTERVIEWER:",
+        1,
+    )
+    path = tmp_path / "hadi-corrected.txt"
+    path.write_text(new, encoding="utf-8")
+    return path
+
+
+def state(db: Path) -> dict[str, object]:
+    with Project.open(db) as p, p.read() as s:
+        conn = s.connection()
+
+        def q(sql: str) -> list[tuple[object, ...]]:
+            return [tuple(r) for r in conn.execute(text(sql))]
+
+        return {
+            "source": q("SELECT id, text, sha256, filename FROM source ORDER BY id"),
+            "segments": q(
+                'SELECT source_id, ordinal, start, "end", speaker, timestamp FROM segment '
+                "ORDER BY source_id, ordinal"
+            ),
+            "codings": q(
+                'SELECT id, code_id, coder_id, start, "end", magnitude, memo, '
+                "(SELECT ordinal FROM segment g WHERE g.id = coding.segment_id) "
+                "FROM coding ORDER BY id"
+            ),
+            "texts": q(
+                'SELECT cd.id, substr(s.text, cd.start + 1, cd."end" - cd.start) '
+                "FROM coding cd JOIN source s ON s.id = cd.source_id ORDER BY cd.id"
+            ),
+        }
+
+
+def test_replace_reanchors_flags_keeps_history_and_undo_restores(
+    demo: Path, tmp_path: Path
+) -> None:
+    before = state(demo)
+    newfile = corrected(tmp_path)
+    result = run("source", "replace", "hadi-sutrisno", str(newfile), db=demo)
+    assert result.exit_code == 0, result.output
+    after = state(demo)
+    assert len(after["codings"]) == len(before["codings"])  # none dropped
+    old_texts, new_texts = dict(before["texts"]), dict(after["texts"])
+    with Project.open(demo) as p, p.read() as s:
+        conn = s.connection()
+        flagged = {
+            r[0]: (r[1], r[2])
+            for r in conn.execute(text("SELECT coding_id, old_text, new_text FROM coding_review"))
+        }
+        hadi = conn.execute(text("SELECT id FROM source WHERE name = 'hadi-sutrisno'")).scalar()
+        on_hadi = {
+            r[0] for r in conn.execute(text(f"SELECT id FROM coding WHERE source_id = {hadi}"))
+        }
+        history = conn.execute(text("SELECT number, text, state FROM source_revision")).all()
+    # untouched codings land on identical text; changed ones are flagged with both texts
+    for cid in on_hadi:
+        if cid in flagged:
+            assert (
+                flagged[cid] == (old_texts[cid], new_texts[cid])
+                and old_texts[cid] != new_texts[cid]
+            )
+        else:
+            assert new_texts[cid] == old_texts[cid]
+    assert any("most basic problem" in new for _, new in flagged.values())
+    assert len(flagged) >= 1
+    # other sources are untouched
+    assert {k: v for k, v in new_texts.items() if k not in on_hadi} == {
+        k: v for k, v in old_texts.items() if k not in on_hadi
+    }
+    assert history == [(1, (DEMO / "hadi-sutrisno.txt").read_text(encoding="utf-8"), "current")]
+    assert len(after["segments"]) == len(before["segments"]) + 2
+    shown = run("source", "reviews", "--format", "json", db=demo).stdout
+    assert "most basic problem" in shown
+
+    assert run("source", "replace", "--undo", "hadi-sutrisno", db=demo).exit_code == 0
+    assert state(demo) == before
+    with Project.open(demo) as p, p.read() as s:
+        assert s.connection().execute(text("SELECT COUNT(*) FROM coding_review")).scalar() == 0
+    again = run("source", "replace", "--undo", "hadi-sutrisno", db=demo)
+    assert again.exit_code == 1 and "no replacement to undo" in again.stderr
+
+
+def test_a_coding_made_after_the_replacement_survives_the_undo(demo: Path, tmp_path: Path) -> None:
+    run("source", "replace", "hadi-sutrisno", str(corrected(tmp_path)), db=demo)
+    with Project.open(demo) as p:
+        with p.read() as s:
+            conn = s.connection()
+            sid, body = conn.execute(
+                text("SELECT id, text FROM source WHERE name = 'hadi-sutrisno'")
+            ).one()
+            code = conn.execute(text("SELECT id FROM code WHERE codable LIMIT 1")).scalar()
+        start = body.index("cassava chips")
+        made = CodingActions(p, "ana").apply(sid, code, start, start + len("cassava chips"))
+    assert run("source", "replace", "--undo", "hadi-sutrisno", db=demo).exit_code == 0
+    with Project.open(demo) as p, p.read() as s:
+        a, b, body = s.connection().execute(
+            text('SELECT cd.start, cd."end", s.text FROM coding cd JOIN source s '
+                 f"ON s.id = cd.source_id WHERE cd.id = {made.coding_id}")
+        ).one()  # fmt: skip
+    assert body[a:b] == "cassava chips"
+
+
+def test_rejections_move_with_their_segment_and_app_undo_steps_are_discarded(
+    demo: Path, tmp_path: Path
+) -> None:
+    with Project.open(demo) as p:
+        with p.read() as s:
+            hadi = (
+                s.connection()
+                .execute(text("SELECT id FROM source WHERE name = 'hadi-sutrisno'"))
+                .scalar()
+            )
+            late = [x for x in suggest(s, "ana") if x.source_id == hadi and x.ordinal > 10][0]
+        actions = CodingActions(p, "ana")
+        reject(p, actions.coder_id, "ana", late)
+        actions.apply(hadi, late.code_id, late.segment_start, late.segment_end)
+    result = run("source", "replace", "hadi-sutrisno", str(corrected(tmp_path)), db=demo)
+    assert "rejected suggestions carried over: 1" in result.stdout
+    assert "undo steps on this source discarded: 1" in result.stdout
+    with Project.open(demo) as p:
+        with p.read() as s:
+            ordinal, seg_text = s.connection().execute(
+                text('SELECT g.ordinal, substr(s.text, g.start + 1, g."end" - g.start) '
+                     "FROM suggestion_rejection r JOIN segment g ON g.id = r.segment_id "
+                     "JOIN source s ON s.id = g.source_id")
+            ).one()  # fmt: skip
+        assert ordinal == late.ordinal + 2 and late.matched in seg_text
+        assert CodingActions(p, "ana").undo() is None
+
+
+def test_bad_replacements_change_nothing(demo: Path, tmp_path: Path) -> None:
+    before = fingerprint(demo)
+    same = run("source", "replace", "hadi-sutrisno", str(DEMO / "hadi-sutrisno.txt"), db=demo)
+    assert same.exit_code == 1 and "the same text as source 'hadi-sutrisno' has now" in same.stderr
+    other = run("source", "replace", "hadi-sutrisno", str(DEMO / "komarudin.txt"), db=demo)
+    assert other.exit_code == 1 and "the same text as source 'komarudin'" in other.stderr
+    missing = run("source", "replace", "hadi-sutrisno", str(tmp_path / "nope.txt"), db=demo)
+    assert missing.exit_code == 1 and "nope.txt: file not found" in missing.stderr
+    unknown = run("source", "replace", "nobody", str(corrected(tmp_path)), db=demo)
+    assert unknown.exit_code == 1 and "no source named 'nobody'" in unknown.stderr
+    dry = run("source", "replace", "hadi-sutrisno", str(corrected(tmp_path)), "--dry-run", db=demo)
+    assert dry.exit_code == 0 and "flagged for review" in dry.stdout
+    assert fingerprint(demo) == before

@@ -68,7 +68,7 @@ def suggest(
     fmt: str,
 ) -> None:
     """Suggested codings for a coder, best first, from each code's keywords, example and the
-    coder's codings; accept or reject them in the app's Suggestions queue (key g)."""
+    coder's codings; accept or reject them in the app's Suggestions queue (key S)."""
     from qualcode.analysis import suggestions
     from qualcode.storage.codes import resolve_code
     from qualcode.storage.sources import resolve_source

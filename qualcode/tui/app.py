@@ -11,7 +11,7 @@ from textual.binding import Binding
 
 from qualcode.storage.actions import CodingActions
 from qualcode.storage.project import Project
-from qualcode.tui.commands import CodeCommands, InformantCommands, SourceCommands
+from qualcode.tui.commands import CodeCommands, InformantCommands, SourceCommands, ToolCommands
 
 
 class QualcodeApp(App[None]):
@@ -19,12 +19,14 @@ class QualcodeApp(App[None]):
 
     CSS_PATH = "styles/app.tcss"
     TITLE = "qualcode"
-    COMMANDS = App.COMMANDS | {SourceCommands, InformantCommands, CodeCommands}
+    COMMANDS = App.COMMANDS | {SourceCommands, InformantCommands, CodeCommands, ToolCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("x", "matrix", "Matrix", id="app.matrix", show=False),
         Binding("t", "triangulation", "Triangulate", id="app.triangulation", show=False),
         Binding("V", "conclusions", "Conclusions", id="app.conclusions", show=False),
+        Binding("S", "suggestions", "Suggestions", id="app.suggestions", show=False),
+        Binding("K", "kwic", "Keyword in context", id="app.kwic", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -66,6 +68,18 @@ class QualcodeApp(App[None]):
 
         if not isinstance(self.screen, ConclusionsScreen):
             self.push_screen(ConclusionsScreen())
+
+    def action_suggestions(self) -> None:
+        from qualcode.tui.screens.suggestions import SuggestionsScreen
+
+        if not isinstance(self.screen, SuggestionsScreen):
+            self.push_screen(SuggestionsScreen())
+
+    def action_kwic(self, term: str = "") -> None:
+        from qualcode.tui.screens.kwic import KwicScreen
+
+        if not isinstance(self.screen, KwicScreen):
+            self.push_screen(KwicScreen(term))
 
     def action_help(self) -> None:
         from qualcode.tui.screens.help import HelpScreen

@@ -131,7 +131,7 @@ def _hits(
     starts = {s: [c[0] for c in rows] for s, rows in codings.items()}
     hits = []
     for i, a, b, score in found:
-        row = corpus.rows[i]
+        row = corpus.row(i)
         name, informant, role = sources[row.source_id]
         start, end = row.start + a, row.start + b
         mine = codings.get(row.source_id, [])

@@ -86,10 +86,15 @@ def suggest(
             _emit_evaluation(result, fmt)
             return
         found = suggestions.suggest(
-            s, who, code_ids=code_ids, source_ids=source_ids, threshold=threshold
+            s,
+            who,
+            code_ids=code_ids,
+            source_ids=source_ids,
+            threshold=threshold,
+            limit=limit or None,
         )
         names = _names(s)
-    shown = found if limit == 0 else found[:limit]
+    shown = found
     rows = [
         {
             "source": names["source"][g.source_id],
@@ -103,8 +108,8 @@ def suggest(
     ]
     emit(rows, fmt, ["source", "segment", "code", "score", "cue", "matched"])
     if fmt == "table":
-        more = f" (showing {len(shown)}; --limit 0 for all)" if len(shown) < len(found) else ""
-        click.echo(f"\n{len(found)} suggestions for {who} at threshold {threshold:g}{more}")
+        more = f" (showing {len(shown)}; --limit 0 for all)" if len(shown) < found.total else ""
+        click.echo(f"\n{found.total} suggestions for {who} at threshold {threshold:g}{more}")
 
 
 def _names(session: Any) -> dict[str, dict[int, str]]:

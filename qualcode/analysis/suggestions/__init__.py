@@ -21,6 +21,7 @@ from qualcode.analysis.suggestions.engine import (
     Cue,
     Suggester,
     Suggestion,
+    Suggestions,
     cues_for_code,
 )
 from qualcode.storage.views import CodeRow, code_rows
@@ -33,6 +34,7 @@ __all__ = [
     "SegmentCorpus",
     "SegmentRow",
     "Suggestion",
+    "Suggestions",
     "evaluate",
     "suggest",
 ]
@@ -56,17 +58,19 @@ def suggest(
     threshold: float = DEFAULT_THRESHOLD,
     workers: int = -1,
     corpus: SegmentCorpus | None = None,
-) -> list[Suggestion]:
+    limit: int | None = None,
+) -> Suggestions:
     """``coder``'s suggestions, best first: codable codes (``code_ids`` if given) scored over
     every segment (of ``source_ids`` if given). Exemplars are the coder's own codings (another
     coder's would carry their judgement into this coder's codings); segments the coder already
-    coded with the code, and rejected suggestions, are left out."""
+    coded with the code, and rejected suggestions, are left out. Only the first ``limit`` are
+    made into objects; ``.total`` of the result counts them all."""
     corpus = corpus or SegmentCorpus.from_session(session, list(source_ids or []) or None)
     codes = _codes(session, code_ids)
     mine = coder_codings(session, coder)
     cues = _cues(session, codes, mine)
     exclude = _covered(corpus, mine) | rejected_pairs(session)
-    return Suggester(corpus, cues, workers=workers).suggest(threshold, exclude)
+    return Suggester(corpus, cues, workers=workers).suggest(threshold, exclude, limit)
 
 
 def rejected_pairs(session: Session) -> set[tuple[int, int]]:
@@ -161,10 +165,7 @@ def evaluate(
     covered = _covered(corpus, exemplars)
     truth = _covered(corpus, held_out) - covered
     cues = _cues(session, codes, exemplars)
-    found = {
-        (s.segment_id, s.code_id)
-        for s in Suggester(corpus, cues, workers=workers).suggest(threshold, covered)
-    }
+    found = Suggester(corpus, cues, workers=workers).pairs(threshold, covered)
     scores = []
     for code in codes:
         mine = {p for p in found if p[1] == code.id}
@@ -203,19 +204,19 @@ def _cues(session: Session, codes: list[CodeRow], exemplars: Iterable[CodingSpan
 
 def _covered(corpus: SegmentCorpus, codings: Iterable[CodingSpan]) -> set[tuple[int, int]]:
     """``(segment_id, code_id)`` of every segment a coding overlaps."""
-    starts: dict[int, list[int]] = {}
-    members: dict[int, list[SegmentRow]] = {}
-    for row in corpus.rows:  # rows are ordered by source and ordinal, so by start
-        starts.setdefault(row.source_id, []).append(row.start)
-        members.setdefault(row.source_id, []).append(row)
+    where: dict[int, tuple[int, int]] = {}  # source -> its first and last index + 1
+    for i, source_id in enumerate(corpus.source_ids):  # by source and ordinal, so by start
+        first, _ = where.get(source_id, (i, i))
+        where[source_id] = (first, i + 1)
+    starts, ends = corpus.starts, corpus.ends
     out: set[tuple[int, int]] = set()
     for c in codings:
-        rows = members.get(c.source_id)
-        if not rows:
+        if c.source_id not in where:
             continue
-        lo = max(0, bisect_right(starts[c.source_id], c.start) - 1)
-        hi = bisect_left(starts[c.source_id], c.end)
-        for row in rows[lo:hi]:
-            if row.start < c.end and c.start < row.end:
-                out.add((row.segment_id, c.code_id))
+        first, last = where[c.source_id]
+        lo = max(first, bisect_right(starts, c.start, first, last) - 1)
+        hi = bisect_left(starts, c.end, first, last)
+        for i in range(lo, hi):
+            if starts[i] < c.end and c.start < ends[i]:
+                out.add((corpus.segment_ids[i], c.code_id))
     return out

@@ -17,9 +17,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from qualcode.analysis.suggestions import DEFAULT_THRESHOLD, Suggestion, suggest
+from qualcode.analysis.suggestions import DEFAULT_THRESHOLD, Suggestion, Suggestions, suggest
 from qualcode.analysis.suggestions.decisions import accept, reject
 from qualcode.core.errors import QualcodeError
+
+QUEUE_SIZE = 1_000  # the best ones; reopen the queue for the next after deciding on these
 
 
 class SuggestionsScreen(Screen[None]):
@@ -37,6 +39,7 @@ class SuggestionsScreen(Screen[None]):
         super().__init__()
         self.threshold = threshold
         self.queue: list[Suggestion] = []
+        self.total = 0  # suggestions in all; the queue holds the best QUEUE_SIZE
         self.decided = {"accepted": 0, "rejected": 0, "skipped": 0}
 
     def compose(self) -> ComposeResult:
@@ -58,11 +61,17 @@ class SuggestionsScreen(Screen[None]):
     def load(self) -> None:
         """Scoring a large project takes seconds: off the UI thread."""
         with self.app.project.read() as s:  # type: ignore[attr-defined]
-            found = suggest(s, self.app.coder, threshold=self.threshold)  # type: ignore[attr-defined]
+            found = suggest(
+                s,
+                self.app.coder,  # type: ignore[attr-defined]
+                threshold=self.threshold,
+                limit=QUEUE_SIZE,
+            )
         self.app.call_from_thread(self._loaded, found)
 
-    def _loaded(self, found: list[Suggestion]) -> None:
-        self.queue = found
+    def _loaded(self, found: Suggestions) -> None:
+        self.queue = list(found)
+        self.total = found.total
         listing = self.query_one(OptionList)
         listing.clear_options()
         listing.add_options(Option(self._label(g)) for g in found)
@@ -87,7 +96,8 @@ class SuggestionsScreen(Screen[None]):
         d = self.decided
         self.query_one("#suggestions-help", Static).update(
             f"{len(self.queue)} suggestions for {self.app.coder} "  # type: ignore[attr-defined]
-            f"(score ≥ {self.threshold:g}) · accepted {d['accepted']}, rejected {d['rejected']}, "
+            + (f"(the best of {self.total}) " if self.total > QUEUE_SIZE else "")
+            + f"(score ≥ {self.threshold:g}) · accepted {d['accepted']}, rejected {d['rejected']}, "
             f"skipped {d['skipped']} · a accept  r reject  s skip  o open"
         )
 

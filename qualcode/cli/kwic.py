@@ -46,11 +46,11 @@ def kwic(
     role, segment and the codes already applied over it."""
     from qualcode.analysis.kwic import kwic as concordance
     from qualcode.exchange.pseudonyms import pseudonymizer_for
-    from qualcode.storage.sources import resolve_source
+    from qualcode.storage.sources import source_ids as resolve_sources
 
     with open_project(ctx) as project, project.read() as s:
-        source_ids = [resolve_source(s, n).id for n in sources] or None
-        hits = concordance(s, term, min_score=min_score, width=width, source_ids=source_ids)
+        wanted = resolve_sources(s, sources)
+        hits = concordance(s, term, min_score=min_score, width=width, source_ids=wanted)
         names = pseudonymizer_for(s) if pseudonymize else None
     write_export(
         [kwic_table(term, hits, min_score)],

@@ -71,12 +71,12 @@ def suggest(
     coder's codings; accept or reject them in the app's Suggestions queue (key S)."""
     from qualcode.analysis import suggestions
     from qualcode.storage.codes import resolve_code
-    from qualcode.storage.sources import resolve_source
+    from qualcode.storage.sources import source_ids as resolve_sources
 
     who = resolve_coder(coder)
     with open_project(ctx) as project, project.read() as s:
-        code_ids = [resolve_code(s, c).id for c in codes] or None
-        source_ids = [resolve_source(s, n).id for n in sources] or None
+        code_ids = [int(resolve_code(s, c).id or 0) for c in codes] or None
+        source_ids = resolve_sources(s, sources)
         if evaluate:
             if sources:
                 raise click.UsageError("--evaluate measures the whole project; drop --source")

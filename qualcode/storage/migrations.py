@@ -84,7 +84,7 @@ def _coding_segment(conn: Connection) -> None:
 def _suggestions_and_revisions(conn: Connection) -> None:
     """Rejected suggestions, source text history (``source replace``), codings to review."""
     for model in (models.SuggestionRejection, models.SourceRevision, models.CodingReview):
-        model.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+        model.__table__.create(conn, checkfirst=True)  # type: ignore[union-attr]
 
 
 MIGRATIONS: list[Migration] = [

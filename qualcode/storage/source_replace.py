@@ -96,6 +96,7 @@ def replace_text(
     try:
         with project.write() as s:
             src = resolve_source(s, name)
+            assert src.id is not None
             if new_text == src.text:
                 raise QualcodeError(f"{filename}: the same text as source '{name}' has now")
             _check_sha_free(s, sha, src, filename)
@@ -231,6 +232,7 @@ def _rewrite(
     report: ReplaceReport,
 ) -> None:
     conn = s.connection()
+    assert src.id is not None and revision.id is not None
     old_text, new_text = alignment.old, alignment.new
     codings = _codings(s, src.id)
     report.codings = len(codings)

@@ -13,3 +13,9 @@ def resolve_source(session: Session, name: str) -> Source:
     if row is None:
         raise QualcodeError(f"no source named '{name}' (see 'qualcode sources')")
     return row
+
+
+def source_ids(session: Session, names: tuple[str, ...] | list[str]) -> list[int] | None:
+    """The ids of the sources named (None when none is: every source)."""
+    ids = [resolve_source(session, n).id for n in names]
+    return [i for i in ids if i is not None] or None

@@ -6,8 +6,10 @@ matter:
 
 1. Every distinct word of a short cue is compared with every distinct word of the corpus in
    one batched ``process.cdist`` (``fuzz.ratio``, typo-tolerant at ``WORD_CUTOFF``, using
-   ``workers`` threads); the words of a passage are looked up as they are. Following the postings of the matching words gives, per cue and segment, the
-   share of the cue's words the segment holds (``cover``; rare words weigh more in long cues).
+   ``workers`` threads); the words of a passage are looked up as they are (a typo hardly moves
+   a passage of forty words, and the comparison with the whole vocabulary is the costly part).
+   Following the postings of the matching words gives, per cue and segment, the share of the
+   cue's words the segment holds (``cover``; rare words weigh more in long cues).
 2. A one-word cue (most keywords) scores its best word's ``fuzz.ratio`` from step 1. The
    segments other cues cover well enough are scored with rapidfuzz on the full texts, batched
    with ``process.cpdist``: a short phrase (a keyword of two to four words, a short exemplar)

@@ -4,7 +4,6 @@ and the seeded evaluation."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -98,18 +97,9 @@ def test_a_passage_cue_finds_a_similar_segment() -> None:
 # --- on the demo project --------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("demo") / "demo.db"
-    assert run("demo", "--no-app", db=db).exit_code == 0
-    return db
-
-
 @pytest.fixture
-def demo(demo_template: Path, tmp_path: Path) -> Path:
-    db = tmp_path / "demo.db"
-    shutil.copy(demo_template, db)
-    return db
+def demo(demo_db: Path) -> Path:
+    return demo_db
 
 
 def test_suggestions_leave_out_what_the_coder_coded(demo: Path) -> None:

@@ -3,7 +3,6 @@ old text kept, undo puts everything back exactly."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,18 +15,9 @@ from qualcode.storage.actions import CodingActions
 from qualcode.storage.project import Project
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("demo") / "demo.db"
-    assert run("demo", "--no-app", db=db).exit_code == 0
-    return db
-
-
 @pytest.fixture
-def demo(demo_template: Path, tmp_path: Path) -> Path:
-    db = tmp_path / "demo.db"
-    shutil.copy(demo_template, db)
-    return db
+def demo(demo_db: Path) -> Path:
+    return demo_db
 
 
 def corrected(tmp_path: Path) -> Path:

@@ -125,7 +125,7 @@ class ToolCommands(Provider):
         if query.strip():
             label = f"Keyword in context: {query.strip()}"
             yield Hit(
-                matcher.match(label) or 0.1,
+                0.01,  # the fallback: after every hit that names a source, code or screen
                 label,
                 partial(self._run, "kwic", query.strip()),
                 help="every occurrence of this term",

@@ -41,7 +41,6 @@ from qualcode.storage.models import (
 from qualcode.storage.project import Project, audit
 from qualcode.storage.sources import resolve_source
 
-_PARKED = 10**12  # codings are parked this far out while they move, so no two collide on the way
 
 
 @dataclass(frozen=True)
@@ -264,9 +263,11 @@ def _rewrite(
              "(SELECT id FROM segment WHERE source_id = :s)"),
         {"s": src.id},
     )  # fmt: skip
+    # Park the codings past both texts while they move, so that no two collide on the way
+    # (an offset that still fits PostgreSQL's 32-bit integer columns).
     conn.execute(
         text('UPDATE coding SET start = start + :p, "end" = "end" + :p WHERE source_id = :s'),
-        {"p": _PARKED, "s": src.id},
+        {"p": len(old_text) + len(new_text) + 1, "s": src.id},
     )
     conn.execute(text("DELETE FROM segment WHERE source_id = :s"), {"s": src.id})
     src.text = new_text

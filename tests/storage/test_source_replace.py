@@ -3,16 +3,23 @@ old text kept, undo puts everything back exactly."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
 from conftest import DEMO, fingerprint, run
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
+from sqlmodel import select
 
 from qualcode.analysis.suggestions import suggest
 from qualcode.analysis.suggestions.decisions import reject
+from qualcode.core.segmentation import segment_text
 from qualcode.storage.actions import CodingActions
+from qualcode.storage.models import Code, Segment, Source
 from qualcode.storage.project import Project
+from qualcode.storage.source_replace import replace_text
 
 
 @pytest.fixture
@@ -174,3 +181,77 @@ def test_bad_replacements_change_nothing(demo: Path, tmp_path: Path) -> None:
     dry = run("source", "replace", "hadi-sutrisno", str(corrected(tmp_path)), "--dry-run", db=demo)
     assert dry.exit_code == 0 and "flagged for review" in dry.stdout
     assert fingerprint(demo) == before
+
+
+# --- property: the whole replacement, in a project ---------------------------------------------
+
+PARAGRAPHS = [
+    "Pak Hadi said the licence was expensive.",
+    "We joined the training in the village.",
+    "Nobody told us about the programme.",
+    "The packaging is plastic and a sticker.",
+    "Yes.",
+]
+
+
+@st.composite
+def corrections(draw: st.DrawFn) -> tuple[str, list[tuple[int, int]], list[tuple[int, int, str]]]:
+    old = "\n\n".join(draw(st.lists(st.sampled_from(PARAGRAPHS), min_size=2, max_size=8)))
+    spans = []
+    for _ in range(draw(st.integers(1, 6))):
+        a = draw(st.integers(0, len(old) - 1))
+        spans.append((a, draw(st.integers(a + 1, min(len(old), a + 60)))))
+    cuts = sorted(draw(st.lists(st.integers(0, len(old)), max_size=8)))
+    edits = [
+        (cuts[i], cuts[i + 1], draw(st.sampled_from(["", "H.", "crisps", "\n\nNew turn.\n\n"])))
+        for i in range(0, len(cuts) - 1, 2)
+    ]
+    return old, spans, [e for e in edits if e[0] != e[1] or e[2]]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(corrections())
+def test_replacing_keeps_every_coding_and_untouched_ones_on_identical_text(case) -> None:
+    old, spans, edits = case
+    new = old
+    for a, b, rep in reversed(edits):
+        new = new[:a] + rep + new[b:]
+    if new == old or not new.strip():
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "p.db"
+        with Project.open(db, create=True) as p:
+            with p.write() as s:
+                src = Source(
+                    name="t", kind="document", sha256="x", text=old, segmented_by="paragraph"
+                )
+                s.add(src)
+                s.add(Code(guid="g", name="c", path="c"))
+                s.flush()
+                for i, g in enumerate(segment_text(old, "paragraph", turns=False), start=1):
+                    s.add(Segment(source_id=src.id, ordinal=i, start=g.start, end=g.end))
+                code_id, source_id = s.exec(select(Code.id)).one(), src.id
+            actions = CodingActions(p, "ana")
+            made = {
+                actions.apply(source_id, code_id, a, b).coding_id: (a, b) for a, b in set(spans)
+            }
+            report = replace_text(
+                p, "t", new, segment_text(new, "paragraph", turns=False), filename="t2.txt",
+                actor="test",
+            )  # fmt: skip
+            with p.read() as s:
+                rows = s.connection().execute(text('SELECT id, start, "end" FROM coding')).all()
+                flagged = {
+                    r[0]
+                    for r in s.connection().execute(text("SELECT coding_id FROM coding_review"))
+                }
+        assert {r[0] for r in rows} == set(made)  # none dropped
+        assert flagged == {f.coding_id for f in report.flagged}
+        for cid, a, b in rows:
+            oa, ob = made[cid]
+            assert 0 <= a < b <= len(new)
+            touched = any((x < ob and oa < y) if x != y else oa < x < ob for x, y, _ in edits)
+            if not touched:
+                assert new[a:b] == old[oa:ob] and cid not in flagged
+            if cid in flagged:
+                assert new[a:b] != old[oa:ob]

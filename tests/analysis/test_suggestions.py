@@ -215,3 +215,5 @@ def test_suggest_cli_lists_and_evaluates(demo: Path) -> None:
     assert value["seed"] == 0 and value["overall"]["code"] == "overall"
     bad = run("suggest", "--coder", "ana", "--code", "Nonexistent", db=demo)
     assert bad.exit_code == 1 and "unknown code 'Nonexistent'" in bad.stderr
+    nothing = run("suggest", "--coder", "ana", "--evaluate", db=demo)
+    assert nothing.exit_code == 1 and "coder 'ana' has no codings to hold out" in nothing.stderr

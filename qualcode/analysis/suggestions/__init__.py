@@ -24,6 +24,7 @@ from qualcode.analysis.suggestions.engine import (
     Suggestions,
     cues_for_code,
 )
+from qualcode.core.errors import QualcodeError
 from qualcode.storage.views import CodeRow, code_rows
 
 __all__ = [
@@ -151,7 +152,10 @@ def evaluate(
     corpus = SegmentCorpus.from_session(session)
     codes = _codes(session, code_ids)
     by_code: dict[int, list[CodingSpan]] = {}
-    for c in coder_codings(session, coder):
+    theirs = coder_codings(session, coder)
+    if not theirs:
+        raise QualcodeError(f"coder '{coder}' has no codings to hold out (see 'qualcode status')")
+    for c in theirs:
         by_code.setdefault(c.code_id, []).append(c)
     rng = random.Random(seed)
     exemplars: list[CodingSpan] = []

@@ -42,7 +42,6 @@ from qualcode.storage.project import Project, audit
 from qualcode.storage.sources import resolve_source
 
 
-
 @dataclass(frozen=True)
 class Flagged:
     """A coding whose text changed: where it was, where it is now, both texts."""

@@ -92,3 +92,22 @@ def project(workdir: Path) -> Path:
     )
     assert result.exit_code == 0, result.output
     return db
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo project (``qualcode demo --no-app``), built once per test run."""
+    db = tmp_path_factory.mktemp("demo-template") / "demo.db"
+    result = run("demo", "--no-app", db=db)
+    assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.fixture
+def demo_db(demo_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the demo project, for a test that changes it."""
+    import shutil
+
+    db = tmp_path / "demo.db"
+    shutil.copyfile(demo_template, db)
+    return db

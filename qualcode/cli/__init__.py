@@ -34,11 +34,14 @@ def _register() -> None:
         codings,
         export,
         importing,
+        kwic,
         matrix,
         memos,
         project,
         refi,
         serve,
+        source,
+        suggest,
         triangulation,
     )
 
@@ -50,6 +53,9 @@ def _register() -> None:
             main.add_command(command)
     for command in agreement.COMMANDS:
         main.add_command(command)
+    for module in (suggest, kwic, source):  # issue 7
+        for command in module.COMMANDS:
+            main.add_command(command)
 
 
 _register()

@@ -66,6 +66,7 @@ class CodingActions:
         magnitude: int | None = None,
         memo: str | None = None,
         origin: str = "manual",
+        detail: dict[str, Any] | None = None,
     ) -> ActionResult:
         with self.project.write() as s:
             code = _get(s, Code, code_id)
@@ -90,7 +91,9 @@ class CodingActions:
             s.add(row)
             s.flush()
             after = _state(row)
-            self._record(s, "apply", row, None, after, origin=origin, code=code.path)
+            self._record(
+                s, "apply", row, None, after, origin=origin, code=code.path, **(detail or {})
+            )
         return _result("apply", after)
 
     def toggle(self, source_id: int, code_id: int, start: int, end: int) -> ActionResult:

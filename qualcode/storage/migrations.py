@@ -81,6 +81,12 @@ def _coding_segment(conn: Connection) -> None:
     coding_segment.install_triggers(conn)
 
 
+def _suggestions_and_revisions(conn: Connection) -> None:
+    """Rejected suggestions, source text history (``source replace``), codings to review."""
+    for model in (models.SuggestionRejection, models.SourceRevision, models.CodingReview):
+        model.__table__.create(conn, checkfirst=True)  # type: ignore[union-attr]
+
+
 def _memo_kind(conn: Connection) -> None:
     """``memo.kind``: analytic (the researcher's) or review (a supervisor's, from review mode).
     Plain DDL that SQLite and PostgreSQL both accept; existing memos are analytic."""
@@ -96,6 +102,9 @@ MIGRATIONS: list[Migration] = [
     Migration(2, "undo history of coding actions", _undo_history),
     Migration(3, "cell summaries and conclusions", _displays_and_conclusions),
     Migration(4, "segment of each coding, kept by triggers", _coding_segment),
+    Migration(
+        5, "suggestion rejections, source revisions, codings to review", _suggestions_and_revisions
+    ),
     Migration(6, "memo kind: analytic or review", _memo_kind),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].id

@@ -17,7 +17,7 @@ from textual.binding import Binding
 
 from qualcode.storage.actions import CodingActions
 from qualcode.storage.project import Project
-from qualcode.tui.commands import CodeCommands, InformantCommands, SourceCommands
+from qualcode.tui.commands import CodeCommands, InformantCommands, SourceCommands, ToolCommands
 from qualcode.tui.screens.agreement import AgreementCommands
 
 
@@ -26,7 +26,13 @@ class QualcodeApp(App[None]):
 
     CSS_PATH = "styles/app.tcss"
     TITLE = "qualcode"
-    COMMANDS = App.COMMANDS | {SourceCommands, InformantCommands, CodeCommands, AgreementCommands}
+    COMMANDS = App.COMMANDS | {
+        SourceCommands,
+        InformantCommands,
+        CodeCommands,
+        AgreementCommands,
+        ToolCommands,
+    }
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("x", "matrix", "Matrix", id="app.matrix", show=False),
@@ -34,6 +40,8 @@ class QualcodeApp(App[None]):
         Binding("V", "conclusions", "Conclusions", id="app.conclusions", show=False),
         Binding("w", "memos", "Memos", id="app.memos", show=False),
         Binding("A", "agreement", "Agreement", id="app.agreement", show=False),
+        Binding("S", "suggestions", "Suggestions", id="app.suggestions", show=False),
+        Binding("K", "kwic", "Keyword in context", id="app.kwic", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -110,10 +118,31 @@ class QualcodeApp(App[None]):
 
         if not isinstance(self.screen, MemosScreen):
             self.push_screen(MemosScreen())
+
     def action_agreement(self) -> None:
         from qualcode.tui.screens.agreement import open_agreement
 
         open_agreement(self)
+
+    # Review mode: the Suggestions queue exists to code (see tui/review.py for the screens).
+    WRITE_ACTIONS = frozenset({"suggestions"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (self.review and action in self.WRITE_ACTIONS)
+
+    def action_suggestions(self) -> None:
+        from qualcode.tui.screens.suggestions import SuggestionsScreen
+
+        if self.review:
+            return
+        if not isinstance(self.screen, SuggestionsScreen):
+            self.push_screen(SuggestionsScreen())
+
+    def action_kwic(self, term: str = "") -> None:
+        from qualcode.tui.screens.kwic import KwicScreen
+
+        if not isinstance(self.screen, KwicScreen):
+            self.push_screen(KwicScreen(term))
 
     def action_help(self) -> None:
         from qualcode.tui.screens.help import HelpScreen

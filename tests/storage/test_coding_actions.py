@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from qualcode.core.errors import QualcodeError
 from qualcode.storage.actions import CodingActions
@@ -156,6 +156,8 @@ def test_schema_v1_project_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
                 r[0] for r in s.connection().execute(text("SELECT id FROM schema_migration"))
             ]
         assert versions == [m.id for m in MIGRATIONS]
+        tables = set(inspect(p.engine).get_table_names())
+        assert {"suggestion_rejection", "source_revision", "coding_review"} <= tables
         assert len(codings(p)) == 3
         # Migration 4 computed each coding's segment: ratna's turns 2 and 4 hold the spans.
         assert segment_ids(p) == {1: 2, 2: 2, 3: 4}

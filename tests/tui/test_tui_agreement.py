@@ -165,3 +165,33 @@ def test_agreement_screen_snapshot(snap_compare, tmp_path: Path) -> None:  # typ
     "A: resa  applied it to the whole segment  magnitude -2" and "B: dewi  did not apply it"."""
     db = double_coded_demo(tmp_path)
     assert snap_compare(make_app(str(db), coder="sri"), terminal_size=(120, 36), press=["A"])
+
+
+async def test_review_mode_reads_agreement_and_keeps_blind_mode(tmp_path: Path) -> None:
+    """A reviewer browses the Agreement screen without its decision keys, is offered no
+    Suggestions queue, and while blind mode is on sees every coder only as a named supervisor."""
+    db = double_coded_demo(tmp_path)
+    before = sql(db, "SELECT COUNT(*) FROM coding")
+    app = make_app(str(db), coder="prof", review=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("S")  # the Suggestions queue codes: absent in review mode
+        await pilot.pause()
+        assert not app.check_action("suggestions", ())
+        await pilot.press("A")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AgreementScreen)
+        enabled = {
+            b.binding.action.split("(")[0] for b in screen.active_bindings.values() if b.enabled
+        }
+        assert not {"accept", "accept_agreed"} & enabled
+        await pilot.press("a", "b", "2", "n", "g")
+        await pilot.pause()
+    assert sql(db, "SELECT COUNT(*) FROM coding") == before
+    assert sql(db, "SELECT COUNT(*) FROM audit_log WHERE action = 'adjudicate'") == [(0,)]
+
+    assert run("blind", "on", "--supervisor", "prof", db=db).exit_code == 0
+    for reviewer, shown in (("prof", None), ("dewi", "dewi")):
+        app = make_app(str(db), coder=reviewer, review=True)
+        async with app.run_test(size=SIZE):
+            assert app.shown_coder == shown

@@ -23,8 +23,8 @@ from qualcode.analysis.conclusions import (
 )
 from qualcode.core.errors import QualcodeError
 from qualcode.storage.views import code_rows
-from qualcode.tui.review import ReviewAware
 from qualcode.tui.blind import visible_coder
+from qualcode.tui.review import ReviewAware
 
 VERDICT_STYLE = {"supported": "green", "unsupported": "red"}
 

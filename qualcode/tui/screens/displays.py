@@ -28,8 +28,8 @@ from qualcode.analysis.triangulation import summary_table, triangulate
 from qualcode.core.errors import QualcodeError
 from qualcode.exchange.tables import DisplayTable, cell_text
 from qualcode.storage.codes import resolve_code
-from qualcode.tui.review import ReviewAware
 from qualcode.tui.blind import visible_coder
+from qualcode.tui.review import ReviewAware
 from qualcode.tui.screens.retrieval import excerpt_label
 
 MATRIX_KINDS = ("clustered", "role", "method", "time", "cooccurrence")

@@ -16,7 +16,7 @@ from itertools import count
 from pathlib import Path
 
 import pytest
-from conftest import SMALL_CODEBOOK, run
+from conftest import SMALL_CODEBOOK, PgDatabases, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
@@ -95,15 +95,20 @@ def scenarios(draw: st.DrawFn) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Project]]:
+def base(
+    tmp_path_factory: pytest.TempPathFactory, backend: str
+) -> Iterator[tuple[Path, Project]]:
     folder = tmp_path_factory.mktemp("segment")
     (folder / "codebook.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
-    db = folder / "p.db"
+    databases = PgDatabases()
+    db = folder / "p.db" if backend == "sqlite" else databases.create()
     assert run("init", db=db).exit_code == 0
     assert run("codebook", "load", str(folder / "codebook.yaml"), db=db).exit_code == 0
     project = Project.open(db)
     yield folder, project
     project.close()
+    if backend != "sqlite":
+        databases.drop(str(db))
 
 
 NUMBER = count(1)
@@ -171,12 +176,16 @@ def test_segment_id_follows_the_definition_on_every_write_path(
                 )  # a wrong segment_id given: the trigger puts it right
     if rows:
         path = folder / "codings.csv"
+        with project.read() as s:  # not "source {source_id}": ids and names part on PostgreSQL
+            name = s.connection().execute(
+                text("SELECT name FROM source WHERE id = :i"), {"i": source_id}
+            ).scalar_one()
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(["source", "start", "end", "code", "coder"])
             for start, end in rows:
-                writer.writerow([f"source {source_id}", start, end, "Training and coaching", "ben"])
-        result = run("codings", "import", str(path), db=Path(project.location))
+                writer.writerow([name, start, end, "Training and coaching", "ben"])
+        result = run("codings", "import", str(path), db=project.location)
         assert result.exit_code == 0, result.output
     assert check_source(project, source_id) == len(scenario["codings"])
 

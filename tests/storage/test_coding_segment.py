@@ -95,9 +95,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def base(
-    tmp_path_factory: pytest.TempPathFactory, backend: str
-) -> Iterator[tuple[Path, Project]]:
+def base(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[tuple[Path, Project]]:
     folder = tmp_path_factory.mktemp("segment")
     (folder / "codebook.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
     databases = PgDatabases()
@@ -177,9 +175,11 @@ def test_segment_id_follows_the_definition_on_every_write_path(
     if rows:
         path = folder / "codings.csv"
         with project.read() as s:  # not "source {source_id}": ids and names part on PostgreSQL
-            name = s.connection().execute(
-                text("SELECT name FROM source WHERE id = :i"), {"i": source_id}
-            ).scalar_one()
+            name = (
+                s.connection()
+                .execute(text("SELECT name FROM source WHERE id = :i"), {"i": source_id})
+                .scalar_one()
+            )
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(["source", "start", "end", "code", "coder"])

@@ -82,7 +82,8 @@ def fingerprint(db: Path | str) -> str:
     for suffix in ("", "-wal", "-shm"):
         part = Path(str(db) + suffix)
         digest.update(suffix.encode())
-        digest.update(part.read_bytes() if part.exists() and suffix != "-shm" else b"-")
+        data = part.read_bytes() if part.exists() and suffix != "-shm" else b""
+        digest.update(data or b"-")  # an empty WAL holds nothing (a reader may leave one)
     return digest.hexdigest()
 
 

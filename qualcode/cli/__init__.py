@@ -34,12 +34,16 @@ def _register() -> None:
         export,
         importing,
         matrix,
+        merge,
         project,
         refi,
         triangulation,
     )
 
     for module in (project, importing, codebook, codings, app, triangulation, matrix, export, refi):
+        for command in module.COMMANDS:
+            main.add_command(command)
+    for module in (merge,):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection, Engine
@@ -58,15 +59,22 @@ def database_url(location: str | os.PathLike[str]) -> str:
     return f"sqlite:///{Path(location)}"
 
 
-def make_engine(location: str | os.PathLike[str]) -> Engine:
+def make_engine(location: str | os.PathLike[str], read_only: bool = False) -> Engine:
+    """The engine of a project; ``read_only``: one that cannot change it (not even the SQLite
+    file's journal mode), for reading another coder's copy."""
     url = database_url(location)
     if url.startswith("postgresql"):
-        return _postgresql_engine(url)
+        return _postgresql_engine(url, read_only)
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(
-        url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
-    )
+    connect_args: dict[str, object] = {
+        "timeout": BUSY_TIMEOUT_MS / 1000,
+        "check_same_thread": False,
+    }
+    if read_only:
+        url = f"sqlite:///file:{quote(str(Path(location).resolve()))}?mode=ro&uri=true"
+        connect_args["uri"] = True
+    engine = create_engine(url, connect_args=connect_args)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -75,7 +83,7 @@ def make_engine(location: str | os.PathLike[str]) -> Engine:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
-        if str(mode).lower() != "wal":
+        if str(mode).lower() != "wal" and not read_only:
             cursor.execute("PRAGMA journal_mode = WAL")
         # FULL: a committed coding survives a power cut too, not only a killed process.
         cursor.execute("PRAGMA synchronous = FULL")
@@ -112,8 +120,9 @@ def _is_busy(err: exc.DBAPIError) -> bool:
     return "database is locked" in message or "database is busy" in message
 
 
-def _postgresql_engine(url: str) -> Engine:
-    engine = create_engine(url, pool_pre_ping=True, connect_args={"options": "-c timezone=UTC"})
+def _postgresql_engine(url: str, read_only: bool = False) -> Engine:
+    options = "-c timezone=UTC" + (" -c default_transaction_read_only=on" if read_only else "")
+    engine = create_engine(url, pool_pre_ping=True, connect_args={"options": options})
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]

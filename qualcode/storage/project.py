@@ -30,11 +30,12 @@ class Project:
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
-    def open(cls, location: str | Path, create: bool = False) -> Project:
+    def open(cls, location: str | Path, create: bool = False, read_only: bool = False) -> Project:
         """Open an existing project, or create it when ``create`` and it does not exist.
 
         Raises QualcodeError when the file is missing (and not ``create``), is not a qualcode
-        project, or was written by a newer qualcode.
+        project, or was written by a newer qualcode. ``read_only`` opens it for reading only,
+        an older schema left as it is (a merge reads another coder's copy and never changes it).
         """
         location = str(location)
         if not is_url(location):
@@ -53,7 +54,7 @@ class Project:
                         raise QualcodeError(f"{location}: not a qualcode project (not SQLite)")
             elif not path.parent.exists():
                 raise QualcodeError(f"{location}: folder {path.parent} does not exist")
-        engine = make_engine(location)
+        engine = make_engine(location, read_only=read_only)
         try:
             with engine.connect() as conn:
                 tables = inspect(conn).get_table_names()
@@ -66,6 +67,8 @@ class Project:
                 if not create:
                     raise QualcodeError(f"{location}: empty database, not a qualcode project")
                 migrations.create_schema(engine)
+            elif read_only:
+                migrations.refuse_newer(engine, location)
             else:
                 migrations.upgrade(engine, location)
         except (exc.DatabaseError, sqlite3.DatabaseError) as err:

@@ -125,7 +125,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" not in metafunc.fixturenames:
         return
     under_storage = Path(str(metafunc.definition.path)).parent.name == "storage"
-    if under_storage or metafunc.definition.get_closest_marker("backends"):
+    every = os.environ.get("QUALCODE_TEST_PG_ALL") == "1"  # all that take a project, to explore
+    if under_storage or every or metafunc.definition.get_closest_marker("backends"):
         metafunc.parametrize("backend", BACKENDS, indirect=True, scope="module")
 
 

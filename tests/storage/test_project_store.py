@@ -95,3 +95,45 @@ def test_directory_and_missing_file(tmp_path: Path) -> None:
     with pytest.raises(QualcodeError, match="no project here"):
         Project.open(tmp_path / "missing.db")
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_writers_queue_and_hear_busy_only_after_the_wait(
+    store: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second writer waits for the first (no "database is locked"); after WRITE_WAIT_S it is
+    told, in qualcode's words, that the project is busy."""
+    import threading
+    import time
+
+    from qualcode.storage import db
+
+    monkeypatch.setattr(db, "WRITE_WAIT_S", 1.0)
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 100)  # each SQLite try waits this long
+    other = Project.open(store.location)
+    held, release = threading.Event(), threading.Event()
+
+    def first_writer() -> None:
+        with store.write() as s:
+            s.add(Coder(name="ana"))
+            s.flush()
+            held.set()
+            release.wait(10)
+
+    try:
+        thread = threading.Thread(target=first_writer)
+        thread.start()
+        held.wait(10)
+        started = time.monotonic()
+        with pytest.raises(db.ProjectBusy, match="the project is busy"):
+            with other.write() as s:
+                s.add(Coder(name="ben"))
+        assert time.monotonic() - started >= 0.9
+        threading.Timer(0.3, release.set).start()  # the first writer finishes while we wait
+        with other.write() as s:
+            s.add(Coder(name="ben"))
+        thread.join()
+        with other.read() as s:
+            assert sorted(c.name for c in s.exec(select(Coder))) == ["ana", "ben"]
+    finally:
+        release.set()
+        other.close()

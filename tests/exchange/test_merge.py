@@ -99,9 +99,9 @@ def test_merge_adds_what_is_new_and_merging_again_changes_nothing(copies) -> Non
         "sources": 1,
         "segments": 1,
         "codings": 3,
-        "codebook settings": 0,
+        "codebook_settings": 0,
         "memos": 0,
-        "cell summaries": 0,
+        "cell_summaries": 0,
         "conclusions": 0,
     }
     assert report["already_here"]["codings"] == 1 and report["already_here"]["codes"] == 6
@@ -210,7 +210,7 @@ def test_memos_summaries_and_conclusions_come_along(copies) -> None:
     result = run("merge", str(theirs), "--format", "json", db=ours)
     assert result.exit_code == 0, result.output
     added = json.loads(result.stdout)["added"]
-    assert (added["cell summaries"], added["conclusions"]) == (1, 1)
+    assert (added["cell_summaries"], added["conclusions"]) == (1, 1)
     assert rows(ours, "SELECT row_key, column_key, text FROM cell_summary") == [
         ("Ratna Kurniasih", "Empowering", "Ratna stresses training")
     ]

@@ -51,10 +51,15 @@ class MergeReport:
         return {
             "other": self.other,
             "dry_run": self.dry_run,
-            "added": {WHAT[k]: self.added.get(k, 0) for k in WHAT},
-            "already_here": {WHAT[k]: self.already_here.get(k, 0) for k in WHAT if k != "segment"},
+            "added": {_key(k): self.added.get(k, 0) for k in WHAT},
+            "already_here": {_key(k): self.already_here.get(k, 0) for k in WHAT if k != "segment"},
             "conflicts": [c.as_dict() for c in self.conflicts],
         }
+
+
+def _key(table: str) -> str:
+    """The JSON name of a table's count: its label as an identifier (``cell_summaries``)."""
+    return WHAT[table].replace(" ", "_")
 
 
 def merge_projects(

@@ -121,8 +121,16 @@ def _is_busy(err: exc.DBAPIError) -> bool:
 
 
 def _postgresql_engine(url: str, read_only: bool = False) -> Engine:
-    options = "-c timezone=UTC" + (" -c default_transaction_read_only=on" if read_only else "")
-    engine = create_engine(url, pool_pre_ping=True, connect_args={"options": options})
+    engine = create_engine(url, pool_pre_ping=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # Set per session, not as connection options, which would replace the URL's ?options=.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+            if read_only:
+                cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        dbapi_connection.commit()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]

@@ -46,7 +46,9 @@ def merge(ctx: click.Context, other: str, dry_run: bool, fmt: str) -> None:
     if dry_run:
         click.echo(f"\ndry run: nothing written (merge {report.other} without --dry-run to do it)")
     elif report.changed:
-        click.echo(f"\nmerged {report.other} into {project.location}")
+        from qualcode.storage.db import display_location
+
+        click.echo(f"\nmerged {report.other} into {display_location(project.location)}")
     else:
         click.echo(f"\nnothing new in {report.other}: the project is unchanged")
 

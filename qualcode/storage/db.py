@@ -49,6 +49,19 @@ def is_url(location: str) -> bool:
     return "://" in location
 
 
+def display_location(location: str | os.PathLike[str]) -> str:
+    """The project as messages and logs name it: a URL without its password."""
+    location = str(location)
+    if not is_url(location):
+        return location
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(location).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can parse: leave its error to the opening
+        return location
+
+
 def database_url(location: str | os.PathLike[str]) -> str:
     location = str(location)
     if is_url(location):

@@ -15,7 +15,13 @@ from sqlmodel import Session, select
 
 from qualcode.core.errors import QualcodeError
 from qualcode.storage import migrations
-from qualcode.storage.db import is_url, make_engine, read_session, write_session
+from qualcode.storage.db import (
+    display_location,
+    is_url,
+    make_engine,
+    read_session,
+    write_session,
+)
 from qualcode.storage.models import AuditEntry, Setting, utcnow
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -38,22 +44,22 @@ class Project:
         an older schema left as it is (a merge reads another coder's copy and never changes it).
         """
         location = str(location)
+        shown = display_location(location)  # in messages: a URL's password left out
         if not is_url(location):
             path = Path(location)
             if path.is_dir():
-                raise QualcodeError(f"{location}: is a directory, not a project file")
+                raise QualcodeError(f"{shown}: is a directory, not a project file")
             exists = path.exists() and path.stat().st_size > 0
             if not exists and not create:
                 raise QualcodeError(
-                    f"{location}: no project here (create one with 'qualcode init' "
-                    "or give --db PATH)"
+                    f"{shown}: no project here (create one with 'qualcode init' or give --db PATH)"
                 )
             if exists:
                 with path.open("rb") as fh:
                     if fh.read(16) != SQLITE_MAGIC:
-                        raise QualcodeError(f"{location}: not a qualcode project (not SQLite)")
+                        raise QualcodeError(f"{shown}: not a qualcode project (not SQLite)")
             elif not path.parent.exists():
-                raise QualcodeError(f"{location}: folder {path.parent} does not exist")
+                raise QualcodeError(f"{shown}: folder {path.parent} does not exist")
         engine = make_engine(location, read_only=read_only)
         try:
             with engine.connect() as conn:
@@ -62,18 +68,18 @@ class Project:
             if not is_project:
                 if tables:
                     raise QualcodeError(
-                        f"{location}: not a qualcode project (a database with other tables)"
+                        f"{shown}: not a qualcode project (a database with other tables)"
                     )
                 if not create:
-                    raise QualcodeError(f"{location}: empty database, not a qualcode project")
+                    raise QualcodeError(f"{shown}: empty database, not a qualcode project")
                 migrations.create_schema(engine)
             elif read_only:
-                migrations.refuse_newer(engine, location)
+                migrations.refuse_newer(engine, shown)
             else:
-                migrations.upgrade(engine, location)
+                migrations.upgrade(engine, shown)
         except (exc.DatabaseError, sqlite3.DatabaseError) as err:
             engine.dispose()
-            raise QualcodeError(f"{location}: cannot open project ({_first_line(err)})") from err
+            raise QualcodeError(f"{shown}: cannot open project ({_first_line(err)})") from err
         except BaseException:
             engine.dispose()
             raise

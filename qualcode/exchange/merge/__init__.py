@@ -15,7 +15,7 @@ from typing import Any
 
 from qualcode.core.errors import QualcodeError
 from qualcode.exchange.merge.plan import Conflict, plan_merge
-from qualcode.storage.db import is_url
+from qualcode.storage.db import display_location, is_url
 from qualcode.storage.project import Project
 
 __all__ = ["Conflict", "MergeReport", "merge_projects"]
@@ -66,7 +66,7 @@ def merge_projects(
     target: Project, other: str | Path, *, actor: str, dry_run: bool = False
 ) -> MergeReport:
     other = str(other)
-    label = describe(other)
+    label = display_location(other)
     _refuse_self(target.location, other)
     theirs = Project.open(other, read_only=True)
     try:
@@ -85,15 +85,6 @@ def merge_projects(
     finally:
         theirs.close()
     return MergeReport(label, dry_run, plan.added(), plan.matched, plan.conflicts)
-
-
-def describe(location: str) -> str:
-    """OTHER as the report and the audit log name it (a URL without its password)."""
-    if is_url(location):
-        from sqlalchemy.engine import make_url
-
-        return make_url(location).render_as_string(hide_password=True)
-    return location
 
 
 def _refuse_self(target: str, other: str) -> None:

@@ -337,3 +337,48 @@ def test_upgraded_and_new_projects_have_the_same_triggers_and_indexes(tmp_path: 
         "segment_codings_delete",
         "segment_codings_update",
     }
+
+
+def test_migration_4_upgrades_a_project_on_this_back_end(project: Path | str) -> None:
+    """Migration 4 (column, backfill, index, triggers) on a project taken back to schema 3, on
+    SQLite and PostgreSQL alike."""
+    p = Project.open(project)
+    source, code = _ratna_and_a_code(p)
+    actions = CodingActions(p, "ana")
+    for start, end in [(0, 30), (100, 130), (200, 300)]:
+        actions.apply(source, code, start, end)
+    with p.write() as s:
+        conn = s.connection()
+        if conn.dialect.name == "sqlite":
+            for name in ("coding_segment_insert", "coding_segment_update", "segment_codings_insert",
+                         "segment_codings_delete", "segment_codings_update"):  # fmt: skip
+                conn.exec_driver_sql(f"DROP TRIGGER {name}")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER coding_segment_id ON coding")
+            conn.exec_driver_sql("DROP TRIGGER segment_codings ON segment")
+        conn.exec_driver_sql("DROP INDEX ix_coding_segment")
+        conn.exec_driver_sql("ALTER TABLE coding DROP COLUMN segment_id")
+        conn.exec_driver_sql("DELETE FROM schema_migration WHERE id = 4")
+    p.close()
+    upgraded = Project.open(project)
+    try:
+        assert check_source(upgraded, source) == 3
+        CodingActions(upgraded, "ana").apply(source, code, 130, 240)  # the triggers are back
+        assert check_source(upgraded, source) == 4
+    finally:
+        upgraded.close()
+
+
+def _ratna_and_a_code(project: Project) -> tuple[int, int]:
+    with project.read() as s:
+        row = (
+            s.connection()
+            .execute(
+                text(
+                    "SELECT s.id, c.id FROM source s, code c WHERE s.name = 'ratna' "
+                    "AND c.path = 'Empowering/Training and coaching'"
+                )
+            )
+            .one()
+        )
+    return int(row[0]), int(row[1])

@@ -341,3 +341,42 @@ def _newer(path: Path) -> Path:
         )
     db.close()
     return path
+
+
+def test_memos_are_added_or_reported(copies) -> None:
+    ours, theirs = copies
+    from qualcode.storage.codings import coder_id
+    from qualcode.storage.memos import save_memo
+
+    def memo(location: Path | str, coder: str, target: str, sql: str, body: str) -> None:
+        with Project.open(location) as p, p.write() as s:
+            target_id = s.connection().execute(text(sql)).scalar_one()
+            save_memo(s, target, target_id, coder_id(s, coder), body, actor=coder)
+
+    code = "SELECT id FROM code WHERE path = 'Enabling'"
+    bens = (  # ben's coding of Nur's interview, a source new to ana's project
+        "SELECT c.id FROM coding c JOIN coder d ON d.id = c.coder_id "
+        "JOIN source s ON s.id = c.source_id WHERE d.name = 'ben' AND s.name = 'nur'"
+    )
+    memo(ours, "ana", "code", code, "climate for growth")
+    memo(theirs, "ana", "code", code, "the department's climate")
+    memo(theirs, "ben", "coding", bens, "he means the café owners")
+    result = run("merge", str(theirs), "--format", "json", db=ours)
+    report = json.loads(result.stdout)
+    assert report["added"]["memos"] == 1
+    assert [c for c in report["conflicts"] if c["kind"] == "memo"] == [
+        {
+            "kind": "memo",
+            "what": "code memo on Enabling by ana",
+            "ours": "climate for growth",
+            "theirs": "the department's climate",
+            "outcome": "kept ours",
+        }
+    ]
+    # Ben's memo is on his coding as merged here (a new id in this project).
+    assert rows(
+        ours,
+        "SELECT m.text, s.name, d.name FROM memo m JOIN coding c ON c.id = m.target_id "
+        "JOIN coder d ON d.id = c.coder_id JOIN source s ON s.id = c.source_id "
+        "WHERE m.target = 'coding'",
+    ) == [("he means the café owners", "nur", "ben")]

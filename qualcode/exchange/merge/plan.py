@@ -419,6 +419,12 @@ def _plan_memos(plan: MergePlan, here: Connection, theirs: Connection) -> None:
     _ids, new = _start(plan, "memo")
     ours = {(r["target"], r["target_id"], r["coder_id"]): r for r in read_rows(here, "memo")}
     coming = set(plan.ids["coding"]) | {r["id"] for r in plan.new["coding"]}
+    names = {
+        "code": {r["id"]: r["path"] for r in read_rows(theirs, "code")},
+        "source": {r["id"]: r["name"] for r in read_rows(theirs, "source")},
+        "informant": {r["id"]: r["name"] for r in read_rows(theirs, "informant")},
+        "coder": {r["id"]: r["name"] for r in read_rows(theirs, "coder")},
+    }
     for row in read_rows(theirs, "memo"):
         target = row["target"]
         table = MEMO_TARGET_TABLE.get(target)
@@ -434,10 +440,11 @@ def _plan_memos(plan: MergePlan, here: Connection, theirs: Connection) -> None:
                 continue  # its coding is left out (a conflicting source or magnitude)
             new.append(row)
         elif (mine["text"] or "") != (row["text"] or ""):
+            on = names.get(target, {}).get(row["target_id"], f"#{row['target_id']}")
+            what = f"{target} memo" + ("" if table is None else f" on {on}")
+            what += f" by {names['coder'].get(row['coder_id'], 'nobody')}"
             plan.conflicts.append(
-                Conflict(
-                    "memo", f"{target} memo", _show(mine["text"]), _show(row["text"]), "kept ours"
-                )
+                Conflict("memo", what, _show(mine["text"]), _show(row["text"]), "kept ours")
             )
         else:
             plan.matched["memo"] += 1

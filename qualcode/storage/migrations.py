@@ -132,7 +132,11 @@ def upgrade(engine: Engine, location: str) -> list[Migration]:
     done = refuse_newer(engine, location)
     pending = [m for m in MIGRATIONS if m.id not in done]
     for m in pending:
-        with engine.begin() as conn:
+        # Under the write lock, checked again: another process opening the same project at
+        # the same moment may have applied it while we waited.
+        with engine.execution_options(qualcode_write=True).begin() as conn:
+            if m.id in applied_migrations(conn):
+                continue
             m.apply(conn)
             conn.execute(
                 text("INSERT INTO schema_migration (id, name, applied_at) VALUES (:i, :n, :t)"),

@@ -194,8 +194,9 @@ def _database_fingerprint(url: str) -> str:
         with engine.connect() as conn:
             for table in sorted(inspect(conn).get_table_names()):
                 digest.update(table.encode())
-                for row in conn.execute(text(f'SELECT * FROM "{table}" ORDER BY 1')):
-                    digest.update(repr(tuple(row)).encode())
+                rows = conn.execute(text(f'SELECT * FROM "{table}"'))
+                for row in sorted(repr(tuple(r)) for r in rows):  # in no particular order
+                    digest.update(row.encode())
     finally:
         engine.dispose()
     return digest.hexdigest()

@@ -244,7 +244,6 @@ def test_a_copy_on_the_other_back_end_merges_too(
     """SQLite target with a PostgreSQL OTHER and the reverse (skipped without PostgreSQL)."""
     ours, theirs = copies
     if backend == "sqlite":
-        pytest.importorskip("psycopg")
         from conftest import PG_URL, PgDatabases
 
         if not PG_URL:

@@ -34,16 +34,18 @@ def _register() -> None:
         export,
         importing,
         matrix,
+        memos,
         merge,
         project,
         refi,
+        serve,
         triangulation,
     )
 
     for module in (project, importing, codebook, codings, app, triangulation, matrix, export, refi):
         for command in module.COMMANDS:
             main.add_command(command)
-    for module in (merge,):
+    for module in (memos, serve, merge):  # review mode: memo list, serve; team: merge
         for command in module.COMMANDS:
             main.add_command(command)
 

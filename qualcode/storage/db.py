@@ -73,21 +73,20 @@ def database_url(location: str | os.PathLike[str]) -> str:
 
 
 def make_engine(location: str | os.PathLike[str], read_only: bool = False) -> Engine:
-    """The engine of a project; ``read_only``: one that cannot change it (not even the SQLite
-    file's journal mode), for reading another coder's copy."""
+    """An engine on the project. ``read_only``: the database itself refuses every write (review
+    mode, and another coder's copy read by a merge), and the SQLite file is opened read-only:
+    not even its journal mode changes."""
     url = database_url(location)
     if url.startswith("postgresql"):
         return _postgresql_engine(url, read_only)
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
-    connect_args: dict[str, object] = {
-        "timeout": BUSY_TIMEOUT_MS / 1000,
-        "check_same_thread": False,
-    }
     if read_only:
+        # SQLite opens the file read-only (mode=ro) and query_only refuses writes on top.
         url = f"sqlite:///file:{quote(str(Path(location).resolve()))}?mode=ro&uri=true"
-        connect_args["uri"] = True
-    engine = create_engine(url, connect_args=connect_args)
+    engine = create_engine(
+        url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -95,11 +94,14 @@ def make_engine(location: str | os.PathLike[str], read_only: bool = False) -> En
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
-        if str(mode).lower() != "wal" and not read_only:
-            cursor.execute("PRAGMA journal_mode = WAL")
-        # FULL: a committed coding survives a power cut too, not only a killed process.
-        cursor.execute("PRAGMA synchronous = FULL")
+        if read_only:
+            cursor.execute("PRAGMA query_only = ON")
+        else:
+            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            # FULL: a committed coding survives a power cut too, not only a killed process.
+            cursor.execute("PRAGMA synchronous = FULL")
         cursor.close()
 
     @event.listens_for(engine, "begin")

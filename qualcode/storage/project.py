@@ -30,18 +30,31 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 class Project:
     """An open project. Use :meth:`read` and :meth:`write` for sessions; close when done."""
 
-    def __init__(self, engine: Engine, location: str) -> None:
+    def __init__(self, engine: Engine, location: str, read_only: bool = False) -> None:
         self.engine = engine
         self.location = location
+        #: Review mode: :meth:`write` refuses, and the engine's connections refuse writes too.
+        #: The one write a reviewer makes, a review memo, goes through storage/review.py.
+        self.read_only = read_only
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
-    def open(cls, location: str | Path, create: bool = False, read_only: bool = False) -> Project:
+    def open(
+        cls,
+        location: str | Path,
+        create: bool = False,
+        read_only: bool = False,
+        upgrade: bool = True,
+    ) -> Project:
         """Open an existing project, or create it when ``create`` and it does not exist.
 
+        ``read_only`` (review mode): an older project is still upgraded first (its schema, not its
+        data), then every session is on connections that refuse writes. ``upgrade=False`` with
+        ``read_only``: an older schema is left as it is, the project never written at all (a
+        merge reads another coder's copy that way).
+
         Raises QualcodeError when the file is missing (and not ``create``), is not a qualcode
-        project, or was written by a newer qualcode. ``read_only`` opens it for reading only,
-        an older schema left as it is (a merge reads another coder's copy and never changes it).
+        project, or was written by a newer qualcode.
         """
         location = str(location)
         shown = display_location(location)  # in messages: a URL's password left out
@@ -60,7 +73,7 @@ class Project:
                         raise QualcodeError(f"{shown}: not a qualcode project (not SQLite)")
             elif not path.parent.exists():
                 raise QualcodeError(f"{shown}: folder {path.parent} does not exist")
-        engine = make_engine(location, read_only=read_only)
+        engine = make_engine(location, read_only=read_only and not upgrade)
         try:
             with engine.connect() as conn:
                 tables = inspect(conn).get_table_names()
@@ -73,17 +86,20 @@ class Project:
                 if not create:
                     raise QualcodeError(f"{shown}: empty database, not a qualcode project")
                 migrations.create_schema(engine)
-            elif read_only:
-                migrations.refuse_newer(engine, shown)
-            else:
+            elif upgrade:
                 migrations.upgrade(engine, shown)
+            else:
+                migrations.refuse_newer(engine, shown)
         except (exc.DatabaseError, sqlite3.DatabaseError) as err:
             engine.dispose()
             raise QualcodeError(f"{shown}: cannot open project ({_first_line(err)})") from err
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, location)
+        if read_only and upgrade:  # the schema is current: now connections that refuse writes
+            engine.dispose()
+            engine = make_engine(location, read_only=True)
+        return cls(engine, location, read_only=read_only)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -99,6 +115,11 @@ class Project:
         return read_session(self.engine)
 
     def write(self) -> Any:
+        if self.read_only:
+            raise QualcodeError(
+                f"{self.location}: open read-only for review; nothing can be changed here "
+                "(only review memos can be left)"
+            )
         return write_session(self.engine)
 
     # -- settings ------------------------------------------------------------------------

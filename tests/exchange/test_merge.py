@@ -366,7 +366,7 @@ def test_memos_are_added_or_reported(copies) -> None:
     assert [c for c in report["conflicts"] if c["kind"] == "memo"] == [
         {
             "kind": "memo",
-            "what": "code memo on Enabling by ana",
+            "what": "code analytic memo on Enabling by ana",
             "ours": "climate for growth",
             "theirs": "the department's climate",
             "outcome": "kept ours",

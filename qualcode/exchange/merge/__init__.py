@@ -68,7 +68,7 @@ def merge_projects(
     other = str(other)
     label = display_location(other)
     _refuse_self(target.location, other)
-    theirs = Project.open(other, read_only=True)
+    theirs = Project.open(other, read_only=True, upgrade=False)
     try:
         with theirs.read() as their_session:
             their_conn = their_session.connection()

@@ -4,7 +4,7 @@ Matching (the same rules as the issue states them):
 - coders and informants by name;
 - codes by GUID, then by path; a new code goes under its parent as it is named here;
 - sources by the sha256 of their text (so offsets into the text mean the same on both sides);
-- codings by (source, code, coder, start, end); memos by (target, coder); cell summaries by
+- codings by (source, code, coder, start, end); memos by (target, coder, kind); cell summaries by
   (display, row, column); conclusions by their statement.
 
 Nothing here is overwritten: a row that exists on both sides with other values is a conflict and
@@ -84,6 +84,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "target",
         "target_id",
         "coder_id",
+        "kind",  # schema 6; an older project's memos are all analytic
         "title",
         "text",
         "created_at",
@@ -119,13 +120,19 @@ CODE_MEANING = ("brief", "definition", "when_to_use", "when_not_to_use", "exampl
 def read_rows(conn: Connection, table: str, where: str | None = None, ids: Any = None) -> list[Row]:
     """The rows of ``table`` (typed: timestamps as datetimes on both back ends); none when the
     project predates the table."""
-    if not inspect(conn).has_table(table):
+    found = inspect(conn)
+    if not found.has_table(table):
         return []
+    present = {c["name"] for c in found.get_columns(table)}
     columns = TABLES[table].__table__.c  # type: ignore[attr-defined]
-    query = select(*[columns[c] for c in COLUMNS[table]])
+    query = select(*[columns[c] for c in COLUMNS[table] if c in present])
     if where is not None:
         query = query.where(columns[where].in_(ids))
-    return [dict(r._mapping) for r in conn.execute(query)]
+    rows = [dict(r._mapping) for r in conn.execute(query)]
+    if table == "memo" and "kind" not in present:
+        for row in rows:
+            row["kind"] = "analytic"
+    return rows
 
 
 @dataclass
@@ -417,7 +424,9 @@ MEMO_TARGET_TABLE = {
 
 def _plan_memos(plan: MergePlan, here: Connection, theirs: Connection) -> None:
     _ids, new = _start(plan, "memo")
-    ours = {(r["target"], r["target_id"], r["coder_id"]): r for r in read_rows(here, "memo")}
+    ours = {
+        (r["target"], r["target_id"], r["coder_id"], r["kind"]): r for r in read_rows(here, "memo")
+    }
     coming = set(plan.ids["coding"]) | {r["id"] for r in plan.new["coding"]}
     names = {
         "code": {r["id"]: r["path"] for r in read_rows(theirs, "code")},
@@ -434,14 +443,15 @@ def _plan_memos(plan: MergePlan, here: Connection, theirs: Connection) -> None:
         coder = None if row["coder_id"] is None else plan.ids["coder"].get(row["coder_id"])
         new_target = table is not None and target_id is None
         new_coder = row["coder_id"] is not None and coder is None
-        mine = None if new_target or new_coder else ours.get((target, target_id, coder))
+        key = (target, target_id, coder, row["kind"])
+        mine = None if new_target or new_coder else ours.get(key)
         if mine is None:
             if table == "coding" and row["target_id"] not in coming:
                 continue  # its coding is left out (a conflicting source or magnitude)
             new.append(row)
         elif (mine["text"] or "") != (row["text"] or ""):
             on = names.get(target, {}).get(row["target_id"], f"#{row['target_id']}")
-            what = f"{target} memo" + ("" if table is None else f" on {on}")
+            what = f"{target} {row['kind']} memo" + ("" if table is None else f" on {on}")
             what += f" by {names['coder'].get(row['coder_id'], 'nobody')}"
             plan.conflicts.append(
                 Conflict("memo", what, _show(mine["text"]), _show(row["text"]), "kept ours")

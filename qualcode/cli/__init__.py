@@ -37,6 +37,7 @@ def _register() -> None:
         kwic,
         matrix,
         memos,
+        merge,
         project,
         refi,
         serve,
@@ -48,7 +49,7 @@ def _register() -> None:
     for module in (project, importing, codebook, codings, app, triangulation, matrix, export, refi):
         for command in module.COMMANDS:
             main.add_command(command)
-    for module in (memos, serve):  # review mode: memo list, serve
+    for module in (memos, serve, merge):  # review mode: memo list, serve; team: merge
         for command in module.COMMANDS:
             main.add_command(command)
     for command in agreement.COMMANDS:

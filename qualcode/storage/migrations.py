@@ -133,8 +133,8 @@ def create_schema(engine: Engine) -> None:
             )
 
 
-def upgrade(engine: Engine, location: str) -> list[Migration]:
-    """Apply the migrations this project lacks; return them. Refuse a project from the future."""
+def refuse_newer(engine: Engine, location: str) -> list[int]:
+    """The migrations applied to the project; QualcodeError if a newer qualcode wrote it."""
     with engine.connect() as conn:
         done = applied_migrations(conn)
     known = {m.id for m in MIGRATIONS}
@@ -144,9 +144,19 @@ def upgrade(engine: Engine, location: str) -> list[Migration]:
             f"{location}: this project was written by a newer qualcode (schema version "
             f"{max(done)}, this qualcode knows up to {SCHEMA_VERSION}); upgrade qualcode to open it"
         )
+    return done
+
+
+def upgrade(engine: Engine, location: str) -> list[Migration]:
+    """Apply the migrations this project lacks; return them. Refuse a project from the future."""
+    done = refuse_newer(engine, location)
     pending = [m for m in MIGRATIONS if m.id not in done]
     for m in pending:
-        with engine.begin() as conn:
+        # Under the write lock, checked again: another process opening the same project at
+        # the same moment may have applied it while we waited.
+        with engine.execution_options(qualcode_write=True).begin() as conn:
+            if m.id in applied_migrations(conn):
+                continue
             m.apply(conn)
             conn.execute(
                 text("INSERT INTO schema_migration (id, name, applied_at) VALUES (:i, :n, :t)"),

@@ -169,3 +169,24 @@ def test_schema_v1_project_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
         assert segment_ids(p) == {1: 2, 2: 2, 3: 4}
     finally:
         p.close()
+
+
+def test_undo_never_touches_another_coders_coding_that_got_the_same_id(opened: Project) -> None:
+    """SQLite hands the id of a removed last coding to the next new one; when that is another
+    coder's, undoing the removal brings ours back under a new id and leaves theirs alone."""
+    source, code, start, end = ids(opened)
+    ana, ben = CodingActions(opened, "ana"), CodingActions(opened, "ben")
+    mine = ana.apply(source, code, start, end, memo="ana's")
+    ana.remove(mine.coding_id)
+    theirs = ben.apply(source, code, start, end, memo="ben's")
+    restored = ana.undo()
+    assert restored is not None and restored.coding_id != theirs.coding_id
+    assert sorted(c[1:] for c in codings(opened)) == [
+        (code, start, end, None, "ana's"),
+        (code, start, end, None, "ben's"),
+    ]
+    ana.redo()  # the removal again: of ana's coding, wherever it is now
+    assert codings(opened) == [(theirs.coding_id, code, start, end, None, "ben's")]
+    ana.undo()
+    ana.undo()  # and her apply: ben's coding stays
+    assert codings(opened) == [(theirs.coding_id, code, start, end, None, "ben's")]

@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import fingerprint
 from sqlalchemy import exc, text
 
 from qualcode.core.errors import QualcodeError
@@ -19,25 +20,23 @@ from qualcode.storage.review import review_memo_text, save_review_memo
 V1_PROJECT = Path(__file__).parent / "data" / "project-v1.db"
 
 
-def dump(db: Path) -> str:
-    """The project's content as SQL (a read-only connection may leave an empty -wal file
-    behind, so the file bytes are not the measure of "unchanged")."""
-    con = sqlite3.connect(db)
-    try:
-        return "\n".join(con.iterdump())
-    finally:
-        con.close()
+def dump(db: Path | str) -> str:
+    """The project's content (tests/conftest.py fingerprint: an empty -wal file a read-only
+    connection leaves behind counts as none; on PostgreSQL, the rows of every table)."""
+    return fingerprint(db)
 
 
-def _memos(db: Path) -> list[tuple]:
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(
-            "SELECT m.kind, m.target, m.target_id, k.name, m.text FROM memo m "
-            "JOIN coder k ON k.id = m.coder_id ORDER BY m.id"
-        ).fetchall()
-    finally:
-        con.close()
+def _memos(db: Path | str) -> list[tuple]:
+    with Project.open(db) as p, p.read() as s:
+        return [
+            tuple(r)
+            for r in s.connection().execute(
+                text(
+                    "SELECT m.kind, m.target, m.target_id, k.name, m.text FROM memo m "
+                    "JOIN coder k ON k.id = m.coder_id ORDER BY m.id"
+                )
+            )
+        ]
 
 
 def test_a_review_project_refuses_write_sessions(project: Path) -> None:
@@ -59,16 +58,20 @@ def test_its_connections_refuse_writes_too(project: Path) -> None:
             "INSERT INTO coder (name, created_at) VALUES ('intruder', '2026-01-01')",
             "DELETE FROM segment",
         ):
-            with pytest.raises(exc.OperationalError, match="readonly|read-only|read only"):
+            # SQLite: OperationalError; PostgreSQL: InternalError (read-only transaction).
+            with pytest.raises(exc.DBAPIError, match="readonly|read-only|read only"):
                 with p.read() as s:
                     s.connection().execute(text(statement))
                     s.commit()
         with p.read() as s:
             conn = s.connection()
-            assert conn.exec_driver_sql("PRAGMA query_only").scalar() == 1
-            with pytest.raises(exc.OperationalError):
-                conn.exec_driver_sql("PRAGMA query_only = OFF")
-                conn.exec_driver_sql("DELETE FROM segment")
+            if conn.dialect.name == "sqlite":  # mode=ro: switching query_only off is no way out
+                assert conn.exec_driver_sql("PRAGMA query_only").scalar() == 1
+                with pytest.raises(exc.OperationalError):
+                    conn.exec_driver_sql("PRAGMA query_only = OFF")
+                    conn.exec_driver_sql("DELETE FROM segment")
+            else:
+                assert conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
     assert dump(project) == before
 
 
@@ -92,11 +95,17 @@ def test_review_memo_is_saved_marked_and_audited(project: Path) -> None:
         ("review", "prof", "project"),
         ("analytic", "ana", "project"),
     ]
-    con = sqlite3.connect(project)
-    audit = con.execute(
-        "SELECT actor, action, entity, detail FROM audit_log WHERE entity = 'memo' ORDER BY id"
-    ).fetchall()
-    con.close()
+    with Project.open(project) as p, p.read() as s:
+        audit = (
+            s.connection()
+            .execute(
+                text(
+                    "SELECT actor, action, entity, detail FROM audit_log WHERE entity = 'memo' "
+                    "ORDER BY id"
+                )
+            )
+            .all()
+        )
     assert [(a, b, c) for a, b, c, _ in audit][-2:] == [
         ("prof", "create", "memo"),
         ("prof", "update", "memo"),
@@ -121,13 +130,15 @@ def test_review_memo_on_a_bad_target_is_refused(project: Path) -> None:
 
 
 def test_database_refuses_an_unknown_memo_kind(project: Path) -> None:
-    con = sqlite3.connect(project)
-    with pytest.raises(sqlite3.IntegrityError, match="memo_kind|CHECK"):
-        con.execute(
-            "INSERT INTO memo (target, title, text, created_at, updated_at, kind) "
-            "VALUES ('project', '', 'x', '2026-01-01', '2026-01-01', 'gossip')"
-        )
-    con.close()
+    with Project.open(project) as p:
+        with pytest.raises(exc.IntegrityError, match="memo_kind|CHECK"):
+            with p.write() as s:
+                s.connection().execute(
+                    text(
+                        "INSERT INTO memo (target, title, text, created_at, updated_at, kind) "
+                        "VALUES ('project', '', 'x', '2026-01-01', '2026-01-01', 'gossip')"
+                    )
+                )
 
 
 def test_a_v1_project_opens_for_review_with_memo_kinds(tmp_path: Path) -> None:

@@ -29,10 +29,12 @@ def main(db: str) -> None:
 def _register() -> None:
     from qualcode.cli import (
         app,
+        audit_log,
         codebook,
         codings,
         export,
         importing,
+        maintenance,
         matrix,
         project,
         refi,
@@ -40,6 +42,9 @@ def _register() -> None:
     )
 
     for module in (project, importing, codebook, codings, app, triangulation, matrix, export, refi):
+        for command in module.COMMANDS:
+            main.add_command(command)
+    for module in (maintenance, audit_log):  # reliability: check, backup, restore, log
         for command in module.COMMANDS:
             main.add_command(command)
 

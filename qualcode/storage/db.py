@@ -10,13 +10,16 @@ with "database is locked".
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
+
+from qualcode.core.errors import QualcodeError
 
 BUSY_TIMEOUT_MS = 15_000
 DEFAULT_DB = "qualcode.db"
@@ -67,17 +70,44 @@ def make_engine(location: str | os.PathLike[str]) -> Engine:
     return engine
 
 
+LOCKED = (
+    "the project is busy: another program kept it locked for more than {s} s "
+    "(a long import or a backup?); nothing was changed, try again"
+)
+
+
+def is_lock_error(err: BaseException) -> bool:
+    """SQLite's "database is locked" / "database is busy", once the busy timeout has run out."""
+    orig = getattr(err, "orig", err)
+    return isinstance(orig, sqlite3.OperationalError) and (
+        "database is locked" in str(orig) or "database is busy" in str(orig)
+    )
+
+
+@contextmanager
+def _locks_as_user_errors() -> Iterator[None]:
+    # Writers queue on the busy timeout, so this is reached only when another program holds the
+    # lock for longer; the user gets one line saying so rather than a traceback.
+    try:
+        yield
+    except exc.OperationalError as err:
+        if is_lock_error(err):
+            raise QualcodeError(LOCKED.format(s=BUSY_TIMEOUT_MS // 1000)) from err
+        raise
+
+
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
     """A session for reading; its snapshot is consistent while it is open."""
-    with Session(engine) as session:
+    with _locks_as_user_errors(), Session(engine) as session:
         yield session
 
 
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back entirely on any exception."""
-    with Session(engine.execution_options(qualcode_write=True), expire_on_commit=False) as session:
+    write_engine = engine.execution_options(qualcode_write=True)
+    with _locks_as_user_errors(), Session(write_engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -6,6 +6,10 @@ the schema: edit ``models.py``, append a migration below that brings an older pr
 shape, and keep the older project file under ``tests/`` opening (see tests/storage). What the
 models do not describe (triggers) a migration installs for older projects and ``create_schema``
 for new ones.
+
+Before the first pending migration of a SQLite project, a copy of it is made with the online
+backup API into ``<project>.backups/`` (the 3 most recent such copies are kept; see
+storage/backup.py), so that a migration that goes wrong for some project costs nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from qualcode.storage import (
     coding_segment,
     models,  # noqa: F401  (registers the tables on SQLModel.metadata)
 )
+from qualcode.storage.backup import backup_before_migration
+from qualcode.storage.db import is_url
 
 
 @dataclass(frozen=True)
@@ -125,11 +131,20 @@ def upgrade(engine: Engine, location: str) -> list[Migration]:
             f"{max(done)}, this qualcode knows up to {SCHEMA_VERSION}); upgrade qualcode to open it"
         )
     pending = [m for m in MIGRATIONS if m.id not in done]
+    if pending and engine.dialect.name == "sqlite" and not is_url(location):
+        # A copy of the project as it was, in case a migration turns out wrong for it.
+        backup_before_migration(location, SCHEMA_VERSION)
+    applied = []
     for m in pending:
-        with engine.begin() as conn:
+        # The write lock first, then look again: another process opening the same old project
+        # at the same moment may have applied this migration while we waited.
+        with engine.execution_options(qualcode_write=True).begin() as conn:
+            if m.id in applied_migrations(conn):
+                continue
             m.apply(conn)
             conn.execute(
                 text("INSERT INTO schema_migration (id, name, applied_at) VALUES (:i, :n, :t)"),
                 {"i": m.id, "n": m.name, "t": models.utcnow()},
             )
-    return pending
+        applied.append(m)
+    return applied

@@ -52,9 +52,7 @@ def query_audit(session: Session, wanted: AuditFilter) -> list[AuditEntry]:
     if wanted.entities:
         query = query.where(col(AuditEntry.entity).in_(wanted.entities))
     if wanted.since is not None:
-        # Stored as UTC without a zone (SQLite keeps no zone): compare likewise.
-        naive = wanted.since.astimezone(UTC).replace(tzinfo=None)
-        query = query.where(col(AuditEntry.at) >= naive)
+        query = query.where(col(AuditEntry.at) >= wanted.since.astimezone(UTC))
     if wanted.source is not None:
         query = query.where(_about_source(session, wanted.source))
     query = query.order_by(col(AuditEntry.id).desc())
@@ -82,7 +80,16 @@ def _about_source(session: Session, name: str):  # type: ignore[no-untyped-def]
             {"a": mentions[0], "b": mentions[1], "s": source_id},
         )
     }
+    detail = col(AuditEntry.detail)
+    # A coding id can be used again after its coding is deleted (SQLite reuses the highest id),
+    # so an entry that records its source is judged by that, and only one that does not is
+    # matched by coding id.
     return or_(
         (col(AuditEntry.entity) == "source") & (col(AuditEntry.entity_id) == source_id),
-        (col(AuditEntry.entity) == "coding") & col(AuditEntry.entity_id).in_(coding_ids),
+        (col(AuditEntry.entity) == "coding")
+        & or_(
+            detail.like(mentions[0]),
+            detail.like(mentions[1]),
+            detail.not_like('%"source_id":%') & col(AuditEntry.entity_id).in_(coding_ids),
+        ),
     )

@@ -9,7 +9,8 @@ Every line it prints is flushed at once. ``ready`` is printed when the operation
 sleeps (inside the operation, in its open transaction) until it is killed. Modes:
 
 - ``code DB CODER N``: N codings through ``CodingActions`` (the coding app's path), printing
-  ``ack ID`` as soon as each ``apply`` has returned, i.e. is committed;
+  ``ack ID`` as soon as each ``apply`` has returned, i.e. is committed (points ``ack:K``: after
+  the K-th acknowledgement; ``inflight:K``: the K-th action written, not yet committed);
 - ``import DB FOLDER INFORMANT``: every .txt in FOLDER in one ``import_files`` batch
   (point ``store:K``: after K sources are written);
 - ``refi DB FILE``: a REFI-QDA import (points ``codes``, ``sources``: after that step);
@@ -56,8 +57,17 @@ def code(db: str, coder: str, n: str) -> None:
         )
         codes = [r[0] for r in s.connection().execute(text("SELECT id FROM code WHERE codable"))]
     actions = CodingActions(project, coder)
+    record = actions._record
+    done = 0
+
+    def recorded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        record(*args, **kwargs)  # coding, undo step and audit entry written, not committed
+        pause_point(f"inflight:{done + 1}")
+
+    actions._record = recorded  # type: ignore[method-assign]
     say("ready")
     for i in range(int(n)):
+        done = i
         start = i % (length - 1)
         code_id = codes[(i // (length - 1)) % len(codes)]
         result = actions.apply(source, code_id, start, start + 1)

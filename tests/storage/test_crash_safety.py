@@ -210,7 +210,7 @@ def coding_state(db: Path, coder: str) -> tuple[set[int], int, int]:
     return ids, audited, steps
 
 
-@pytest.mark.parametrize("point", ["ack:1", "ack:37", 0.3, 1.0, 2.5])
+@pytest.mark.parametrize("point", ["ack:1", "ack:37", "inflight:1", "inflight:12", 0.3, 1.0, 2.5])
 def test_every_acknowledged_coding_survives_a_kill(project: Path, point: str | float) -> None:
     child = run_and_kill("code", str(project), "ana", "1000000", point=point)
     acked = {int(line.split()[1]) for line in child.lines if line.startswith("ack ")}
@@ -221,7 +221,8 @@ def test_every_acknowledged_coding_survives_a_kill(project: Path, point: str | f
     # Each action is whole: its coding, its audit entry and its undo step, or none of them.
     assert audited == steps == len(ids)
     if isinstance(point, str):
-        assert ids == acked and len(acked) == int(point.split(":")[1])
+        name, k = point.split(":")
+        assert ids == acked and len(acked) == (int(k) if name == "ack" else int(k) - 1)
 
 
 # -- (c) a REFI-QDA import ----------------------------------------------------------------------

@@ -92,7 +92,7 @@ def _locks_as_user_errors() -> Iterator[None]:
         yield
     except exc.OperationalError as err:
         if is_lock_error(err):
-            raise QualcodeError(LOCKED.format(s=BUSY_TIMEOUT_MS // 1000)) from err
+            raise QualcodeError(LOCKED.format(s=f"{BUSY_TIMEOUT_MS / 1000:g}")) from err
         raise
 
 

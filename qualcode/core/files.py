@@ -33,7 +33,7 @@ def max_input_bytes() -> int:
 def too_large(path: str | Path, limit: int) -> InputError:
     return InputError(
         path,
-        f"refused: larger than the {limit / MB:g} MB limit for an input file "
+        f"refused: larger than the {round(limit / MB, 3):g} MB limit for an input file "
         f"(raise it with --max-size or {ENV_MAX_SIZE})",
     )
 

@@ -56,8 +56,10 @@ def backup(ctx: click.Context, file: Path | None, force: bool) -> None:
 
     location = db_location(ctx)
     B.refuse_url(location)
-    with open_project(ctx):  # a project, at the current schema, before copying it
-        pass
+    if not Path(location).is_file():
+        raise QualcodeError(f"{location}: no project here")
+    if not B.is_qualcode_file(location):
+        raise QualcodeError(f"{location}: not a qualcode project")
     made = B.backup(location, file or B.default_backup_path(location), overwrite=force)
     click.echo(f"backed up {location} to {made} ({_size(made)})")
 

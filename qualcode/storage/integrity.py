@@ -116,9 +116,11 @@ def _orphans(conn: Connection) -> list[Finding]:
             column, target = fk.parent.name, fk.column.table.name
             if target not in present:
                 continue
+            keys = [c.name for c in table.primary_key.columns]
+            picked = ", ".join(f't."{k}"' for k in keys)
             rows = _rows(
                 conn,
-                f'SELECT t."{column}" FROM "{table.name}" t LEFT JOIN "{target}" x '
+                f'SELECT {picked}, t."{column}" FROM "{table.name}" t LEFT JOIN "{target}" x '
                 f'ON x."{fk.column.name}" = t."{column}" '
                 f'WHERE t."{column}" IS NOT NULL AND x."{fk.column.name}" IS NULL',
             )
@@ -126,8 +128,8 @@ def _orphans(conn: Connection) -> list[Finding]:
                 "orphan",
                 f"{table.name} rows",
                 rows,
-                lambda r, t=table.name, c=column, x=target: (
-                    f"{t}.{c} = {r[0]}: no {x} with that id"
+                lambda r, t=table.name, c=column, x=target, k=keys: (
+                    f"{t} {_row_key(k, r)}: {c} = {r[-1]}, no {x} with that id"
                 ),
             )
     if "memo" in present:
@@ -144,6 +146,12 @@ def _orphans(conn: Connection) -> list[Finding]:
                 lambda r, t=target: f"memo {r[0]} is about {t} {r[1]}, which does not exist",
             )
     return findings
+
+
+def _row_key(keys: list[str], row: tuple) -> str:  # type: ignore[type-arg]
+    if keys == ["id"]:
+        return str(row[0])
+    return "(" + ", ".join(f"{k}={v}" for k, v in zip(keys, row, strict=False)) + ")"
 
 
 def _coding_ranges(conn: Connection) -> list[Finding]:

@@ -58,22 +58,22 @@ CASES: dict[str, tuple[list[str], str, str]] = {
     "code deleted under its codings": (
         ["DELETE FROM code WHERE path = 'Enabling/Motivation'"],
         "orphan",
-        "coding.code_id = {code}: no code with that id",
+        ": code_id = {code}, no code with that id",
     ),
     "coder deleted": (
         ["DELETE FROM coder WHERE name = 'budi'"],
         "orphan",
-        "coding.coder_id = {budi}: no coder with that id",
+        "coding 3: coder_id = {budi}, no coder with that id",
     ),
     "source deleted": (
         ["DELETE FROM source"],
         "orphan",
-        "segment.source_id = 1: no source with that id",
+        "segment 1: source_id = 1, no source with that id",
     ),
     "informant deleted": (
         ["DELETE FROM informant"],
         "orphan",
-        "source.informant_id = 1: no informant with that id",
+        "source 1: informant_id = 1, no informant with that id",
     ),
     "coding beyond its text": (
         ['UPDATE coding SET "end" = 100000 WHERE id = 1'],
@@ -194,7 +194,7 @@ def test_many_problems_are_listed_up_to_a_limit(coded: Path) -> None:
     damage(coded, "DELETE FROM coder WHERE name = 'ana'")
     findings = json.loads(check(coded, "--format", "json").output)
     orphans = [f["finding"] for f in findings if f["check"] == "orphan"]
-    assert len([o for o in orphans if o.startswith("coding.coder_id")]) == SHOWN
+    assert len([o for o in orphans if o.startswith("coding ") and "coder_id" in o]) == SHOWN
     assert any(o.startswith("... and ") for o in orphans)
 
 

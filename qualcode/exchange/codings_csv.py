@@ -135,7 +135,7 @@ def _check_header(path: Path, header: list[str]) -> None:
     unknown = [h for h in header if h not in EXPORT_COLUMNS]
     if unknown:
         raise InputError(
-            path, f"unknown column '{unknown[0]}' (columns are: {', '.join(COLUMNS)})", line=1
+            path, f"unknown column {unknown[0]!r} (columns are: {', '.join(COLUMNS)})", line=1
         )
     missing = [c for c in REQUIRED if c not in header]
     if missing:

@@ -253,8 +253,8 @@ def _read_yaml(text: str, b: _Builder) -> None:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "syntax error"
         raise b.error(f"invalid YAML: {problem}", mark.line + 1 if mark else None) from exc
-    except yaml.YAMLError as exc:
-        raise b.error(f"invalid YAML: {exc}", None) from exc
+    except yaml.YAMLError as exc:  # e.g. a control character: the reader's first line says it
+        raise b.error(f"invalid YAML: {str(exc).splitlines()[0]}", None) from exc
     if root is None or _is_null(root):
         raise b.error("no informants or sources", None)
     top = _mapping(root, b, "the file", ("informants", "sources"))

@@ -11,16 +11,19 @@ campaign: ``QUALCODE_FUZZ_EXAMPLES=2000 pytest tests/ingest/test_fuzz_inputs.py
 
 from __future__ import annotations
 
+import csv
 import io
 import os
+import re
 import unicodedata
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
+import yaml
 from conftest import INTERVIEW, run
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from qualcode.core.codebook import load_codebook
@@ -184,6 +187,152 @@ def encoded(text_strategy: st.SearchStrategy[str]) -> st.SearchStrategy[bytes]:
     ) | st.binary(max_size=400)
 
 
+# Near-valid inputs, so that a good share of the examples gets through to a real import.
+WORDS = st.sampled_from(["Ratna", "Budi", "training", "licensing", "é", "🙂", "Dr.", "=1+1"])
+NAMES = st.lists(WORDS | st.text(max_size=8), min_size=1, max_size=3).map(" ".join)
+TURNS = st.lists(
+    st.tuples(
+        st.sampled_from(["", "Ratna: ", "INTERVIEWER: ", "[00:01:02] Budi: ", "**Ana:** "]),
+        st.lists(WORDS | st.text(max_size=10), max_size=8).map(" ".join),
+        st.sampled_from(["\n", "\n\n", "\r\n\r\n", " "]),
+    ),
+    min_size=1,
+    max_size=15,
+).map(lambda turns: "".join(a + b + c for a, b, c in turns))
+CUES = st.lists(
+    st.tuples(
+        st.integers(0, 5000),
+        st.integers(0, 3000),
+        st.sampled_from(["", "<v Ana>", "Budi: "]),
+        NAMES,
+    ),
+    min_size=1,
+    max_size=10,
+).map(
+    lambda cues: (
+        "WEBVTT\n\n"
+        + "".join(f"{_t(a)}.000 --> {_t(a + b)}.500\n{v}{text}\n\n" for a, b, v, text in cues)
+    )
+)
+
+
+def _t(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def codebook_yaml(depth: int = 0) -> st.SearchStrategy[dict]:
+    children = st.just([]) if depth >= 2 else st.lists(codebook_yaml(depth + 1), max_size=3)
+    return st.fixed_dictionaries(
+        {"name": NAMES},
+        optional={
+            "brief": NAMES,
+            "codable": st.booleans(),
+            "shortcut": st.sampled_from(["1", "2", "a", "ab", ""]),
+            "codes": children,
+            "keywords": st.lists(WORDS, max_size=3),
+            "colour": st.just("red"),  # an unknown key, now and then
+        },
+    )
+
+
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def dump(value: object) -> str:
+    return yaml.dump(value, Dumper=_NoAliases, allow_unicode=True)
+
+
+CODEBOOKS = st.builds(
+    lambda codes, scale: dump(
+        {"name": "Fuzz", "codes": codes, **({"magnitude": scale} if scale else {})}
+    ),
+    st.lists(codebook_yaml(), max_size=5),
+    st.none() | st.dictionaries(st.integers(-3, 3), NAMES, max_size=4),
+)
+INFORMANTS = st.builds(
+    lambda people, sources: dump({"informants": people, "sources": sources}),
+    st.lists(
+        st.fixed_dictionaries(
+            {"name": NAMES},
+            optional={
+                "role": NAMES,
+                "pseudonym": NAMES,
+                "attributes": st.dictionaries(WORDS, NAMES | st.integers(), max_size=3),
+                "files": st.lists(st.sampled_from(["a.txt", "b.docx", "../x.txt"]), max_size=2),
+            },
+        ),
+        max_size=5,
+    ),
+    st.lists(
+        st.fixed_dictionaries(
+            {"file": st.sampled_from(["a.txt", "b.vtt", "c.md"])},
+            optional={
+                "informant": NAMES,
+                "kind": st.sampled_from(["interview", "document", "memo"]),
+                "segment": st.sampled_from(["turn", "sentence", "word"]),
+            },
+        ),
+        max_size=4,
+    ),
+)
+
+
+def csv_text(header: list[str], rows: list[list[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+OFFSET = st.integers(-3, 400).map(str) | st.just("")
+CODE = st.sampled_from(
+    ["Enabling/Motivation", "Enabling", "Obstacles", "Empowering/Training and coaching", "x"]
+)
+CODER = st.sampled_from(["ana", "budi", ""])
+MAGNITUDE = st.sampled_from(["", "", "-2", "2", "9", "x"])
+MEMO = st.sampled_from(["", "=cmd", "'=quoted"]) | NAMES
+# A whole segment, or a span by offsets (start before end), or anything at all.
+CODING_ROW = (
+    st.tuples(
+        st.just("ratna"),
+        st.integers(1, 4).map(str),
+        st.just(""),
+        st.just(""),
+        CODE,
+        CODER,
+        MAGNITUDE,
+        MEMO,
+    )
+    | st.builds(
+        lambda a, n, code, coder, m, memo: ("ratna", "", str(a), str(a + n), code, coder, m, memo),
+        st.integers(0, 300),
+        st.integers(1, 60),
+        CODE,
+        CODER,
+        MAGNITUDE,
+        MEMO,
+    )
+    | st.tuples(
+        st.sampled_from(["ratna", "nobody", ""]),
+        st.integers(0, 6).map(str) | st.just(""),
+        OFFSET,
+        OFFSET,
+        CODE,
+        CODER,
+        MAGNITUDE,
+        MEMO,
+    )
+).map(list)
+CODINGS = st.lists(CODING_ROW, max_size=5).map(
+    lambda rows: csv_text(
+        ["source", "segment", "start", "end", "code", "coder", "magnitude", "memo"], rows
+    )
+)
+
+
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("fuzz")
@@ -203,7 +352,7 @@ def assert_segments_map_back(text: str, segments: list[SegmentSpan]) -> None:
 
 @FUZZ
 @given(
-    data=encoded(built(TRANSCRIPT_PIECES)),
+    data=encoded(TURNS | CUES | built(TRANSCRIPT_PIECES)),
     suffix=st.sampled_from([".txt", ".md", ".vtt", ".srt"]),
     mode=st.sampled_from(["turn", "paragraph", "sentence"]),
     kind=st.sampled_from(["interview", "document", "observation"]),
@@ -214,8 +363,10 @@ def test_transcript_readers(folder: Path, data: bytes, suffix: str, mode: str, k
     try:
         parsed = read_source(path, mode, kind=kind)
     except QualcodeError as err:
+        event("refused with one line")
         assert str(err).startswith(f"{path}: ") and "\n" not in str(err)
         return
+    event("imported" if parsed.segments else "read, no segments")
     assert_segments_map_back(parsed.text, parsed.segments)
     if suffix in (".txt", ".md") and parsed.encoding == "utf-8":
         # Offsets refer to the file's own text: only line ends and composition are normalized.
@@ -280,8 +431,10 @@ def test_docx_reader(folder: Path, paragraphs: list[str], damage: object) -> Non
     try:
         parsed = read_source(path, "paragraph")
     except QualcodeError as err:
+        event("refused with one line")
         assert str(err).startswith(f"{path}: ") and "\n" not in str(err)
         return
+    event("imported" if parsed.segments else "read, no segments")
     assert_segments_map_back(parsed.text, parsed.segments)
     if damage is None:  # every paragraph's text is in the source, as written (normalized)
         assert read_docx_text(data, path)
@@ -291,29 +444,36 @@ def test_docx_reader(folder: Path, paragraphs: list[str], damage: object) -> Non
 
 
 @FUZZ
-@given(text=built(YAML_PIECES) | built(CSV_PIECES), suffix=st.sampled_from([".yaml", ".csv"]))
+@given(
+    text=INFORMANTS | built(YAML_PIECES) | built(CSV_PIECES),
+    suffix=st.sampled_from([".yaml", ".csv"]),
+)
 def test_informant_files(folder: Path, text: str, suffix: str) -> None:
     path = folder / f"informants{suffix}"
     path.write_bytes(text.encode("utf-8", "surrogatepass"))
     try:
         meta = load_metadata(path)
     except QualcodeError as err:
+        event("refused with one line")
         assert str(err).startswith(f"{path}") and "\n" not in str(err)
         return
+    event("imported")
     for person in meta.informants:
         assert person.name and person.name == person.name.strip()
 
 
 @FUZZ
-@given(text=built(YAML_PIECES))
+@given(text=CODEBOOKS | built(YAML_PIECES))
 def test_codebooks(folder: Path, text: str) -> None:
     path = folder / "codebook.yaml"
     path.write_bytes(text.encode("utf-8", "surrogatepass"))
     try:
         book = load_codebook(path)
     except QualcodeError as err:
+        event("refused with one line")
         assert str(err).startswith(f"{path}") and "\n" not in str(err)
         return
+    event("imported")
     paths = [c.path for c in book.codes]
     assert len(paths) == len(set(paths))
 
@@ -340,7 +500,7 @@ def assert_project_sound(db: Path) -> None:
 
 
 @FUZZ
-@given(text=built(CSV_PIECES))
+@given(text=CODINGS | built(CSV_PIECES))
 def test_codings_csv(folder: Path, target: Path, text: str) -> None:
     from qualcode.exchange.codings_csv import import_codings_csv
 
@@ -350,8 +510,10 @@ def test_codings_csv(folder: Path, target: Path, text: str) -> None:
         try:
             import_codings_csv(project, path, default_coder="fuzz")
         except QualcodeError as err:
+            event("refused with one line")
             assert "\n" not in str(err)
             return
+    event("imported")
     assert_project_sound(target)  # every coding inside its text, on a segment it names
 
 
@@ -379,32 +541,118 @@ REFI_PIECES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The entries of a real .qdpx (a coded interview), to be mutated."""
+    from conftest import SMALL_CODEBOOK
+
+    from qualcode.exchange.refi import export_qdpx
+    from qualcode.storage.actions import CodingActions
+
+    folder = tmp_path_factory.mktemp("seed")
+    (folder / "codebook.yaml").write_text(SMALL_CODEBOOK, "utf-8")
+    (folder / "ratna.txt").write_text(INTERVIEW.replace("café", "warung"), "utf-8")
+    db = folder / "seed.db"
+    assert run("init", db=db).exit_code == 0
+    assert run("codebook", "load", str(folder / "codebook.yaml"), db=db).exit_code == 0
+    assert run("import", str(folder / "ratna.txt"), "--informant", "R", db=db).exit_code == 0
+    with Project.open(db) as p:
+        actions = CodingActions(p, "ana")
+        actions.apply(1, 2, 5, 40, memo="a memo")
+        actions.apply(1, 4, 60, 120)
+        export_qdpx(p, folder / "seed.qdpx")
+    with zipfile.ZipFile(folder / "seed.qdpx") as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+PIECES_XML = st.lists(
+    st.tuples(st.sampled_from(REFI_PIECES), st.integers(0, 3), st.integers(-5, 400)),
+    max_size=30,
+)
+# A mutation: (what, where, a number, a piece to put in).
+MUTATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["number", "cut", "repeat", "insert"]),
+        st.integers(0, 10**6),
+        st.integers(-10, 2000),
+        st.sampled_from(REFI_PIECES) | st.text(max_size=10),
+    ),
+    max_size=4,
+)
+_NUMBER = re.compile(r'="(-?\d+)"')
+
+
+def mutate(xml: str, mutations: list[tuple[str, int, int, str]]) -> str:
+    for what, where, number, piece in mutations:
+        at = where % (len(xml) + 1)
+        if what == "number":  # positions, magnitudes: any attribute that holds a number
+            found = list(_NUMBER.finditer(xml))
+            if found:
+                m = found[where % len(found)]
+                xml = xml[: m.start(1)] + str(number) + xml[m.end(1) :]
+        elif what == "cut":
+            xml = xml[:at] + xml[at + abs(number) % 60 :]
+        elif what == "repeat":
+            xml = xml[:at] + xml[at : at + abs(number) % 200] + xml[at:]
+        else:
+            xml = (
+                xml[:at]
+                + piece.format(g="00000000-0000-4000-8000-000000000001", n=1, m=9)
+                + xml[at:]
+            )
+    return xml
+
+
 @FUZZ
 @given(
-    pieces=st.lists(
-        st.tuples(st.sampled_from(REFI_PIECES), st.integers(0, 3), st.integers(-5, 400)),
-        max_size=30,
+    # three times in four a real export, mutated; else XML built from pieces
+    built_xml=st.sampled_from([True, True, True, False]).flatmap(
+        lambda real: st.none() if real else PIECES_XML
     ),
-    plain=st.text(max_size=300),
-    noise=st.binary(max_size=64),
+    mutations=MUTATIONS,
+    plain=st.none() | st.text(max_size=300),
+    noise=st.binary(max_size=16),
 )
 def test_refi_imports(
-    folder: Path, target: Path, pieces: list[tuple[str, int, int]], plain: str, noise: bytes
+    folder: Path,
+    target: Path,
+    exported: dict[str, bytes],
+    built_xml: list[tuple[str, int, int]] | None,
+    mutations: list[tuple[str, int, int, str]],
+    plain: str | None,
+    noise: bytes,
 ) -> None:
+    """A real export, mutated (or XML built from pieces), with its text file kept or replaced."""
     from qualcode.exchange.refi import import_refi
 
-    guids = [f"00000000-0000-4000-8000-00000000000{i}" for i in range(4)]
-    xml = "".join(p.format(g=guids[g], n=n, m=n + 7) if "{" in p else p for p, g, n in pieces)
+    entries = dict(exported)
+    qde = next(n for n in entries if n.endswith(".qde"))
+    if built_xml is None:
+        xml = entries[qde].decode("utf-8")
+    else:
+        guids = [f"00000000-0000-4000-8000-00000000000{i}" for i in range(4)]
+        xml = "".join(
+            p.format(g=guids[g], n=n, m=n + 7) if "{" in p else p for p, g, n in built_xml
+        )
+    entries[qde] = mutate(xml, mutations).encode("utf-8", "surrogatepass") + (
+        noise if built_xml is not None else b""
+    )
+    if plain is not None:
+        for name in entries:
+            if name.startswith("sources/"):
+                entries[name] = plain.encode("utf-8", "surrogatepass")
     path = folder / "fuzz.qdpx"
     with zipfile.ZipFile(path, "w") as z:
-        z.writestr("project.qde", xml.encode("utf-8", "surrogatepass") + noise)
-        z.writestr("sources/s.txt", plain.encode("utf-8", "surrogatepass"))
+        for name, data in entries.items():
+            z.writestr(name, data)
     with Project.open(target) as project:
         try:
             import_refi(project, path)
         except QualcodeError as err:
+            event("refused with one line")
             assert "\n" not in str(err)
             return
+    event("imported")
     assert_project_sound(target)
 
 

@@ -188,3 +188,16 @@ def test_codings_csv_export_is_formula_safe_and_round_trips(project: Path, tmp_p
     assert run("codings", "import", str(file), db=project).exit_code == 0
     again = run("codings", "export", "--coder", "zoe", db=project).output
     assert [row["memo"] for row in csv.DictReader(io.StringIO(again))] == cells
+
+
+def test_csv_listings_are_formula_safe_too(project: Path, tmp_path: Path) -> None:
+    evil = tmp_path / "evil.txt"
+    evil.write_text('Plain words.\n\n=HYPERLINK("http://evil.example","x")\n', "utf-8")
+    result = run("import", str(evil), "--informant", "@Budi", "--segment", "paragraph", db=project)
+    assert result.exit_code == 0, result.output
+    listing = run("segments", "--source", "evil", "--format", "csv", db=project).output
+    rows = list(csv.DictReader(io.StringIO(listing)))
+    assert [r["text"] for r in rows] == ["Plain words.", '\'=HYPERLINK("http://evil.example","x")']
+    assert [r["ordinal"] for r in rows] == ["1", "2"]  # numbers stay numbers
+    people = run("informants", "--format", "csv", db=project).output
+    assert "\n'@Budi," in people

@@ -65,6 +65,7 @@ def backup(project: str | Path, target: str | Path, *, overwrite: bool = False) 
     if target.exists() and not overwrite:
         raise QualcodeError(f"{target}: a file is already there; not overwriting it")
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_partials(target.parent, target.name)
     temporary = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
         _copy(_connect(project), temporary)
@@ -106,12 +107,32 @@ def restore(backup_file: str | Path, project: str | Path) -> None:
 def backup_before_migration(project: str | Path, target_version: int) -> Path:
     """The automatic copy made before migrating ``project`` to ``target_version``; keeps the
     KEEP_MIGRATION_BACKUPS most recent such copies."""
+    _remove_abandoned_partials(backup_folder(project), "*")
     made = backup(project, default_backup_path(project, f"before-schema-{target_version}"))
     pattern = f"{Path(project).stem}-before-schema-*.db"
     old = sorted(backup_folder(project).glob(pattern), key=lambda p: (p.stat().st_mtime, p.name))
     for stale in old[:-KEEP_MIGRATION_BACKUPS]:
         stale.unlink(missing_ok=True)
     return made
+
+
+def _remove_abandoned_partials(folder: Path, name: str) -> None:
+    """Half-written copies of ``name`` (a glob) left by a backup that was killed: its process
+    is gone."""
+    for partial in folder.glob(f".{name}.partial-*"):
+        pid = partial.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            partial.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but not ours to signal
+        return True
+    return True
 
 
 def integrity_problem(path: str | Path) -> str | None:

@@ -313,7 +313,10 @@ def test_a_killed_migration_leaves_a_project_that_opens_and_upgrades(
     if isinstance(point, str):
         assert done == expected_done[point]
     assert done == list(range(1, len(done) + 1))  # whole migrations, in order
-    assert_sound(db)  # opening it finishes the upgrade
+    assert_sound(db)  # opening it finishes the upgrade (and its backup)
+    backups = tmp_path / "old.db.backups"
+    assert len(list(backups.glob("old-before-schema-*.db"))) >= 1
+    assert not list(backups.glob(".*partial*"))  # a killed backup's leftovers are cleared
     with Project.open(db) as p, p.read() as s:
         conn2 = s.connection()
         versions = [r[0] for r in conn2.execute(text("SELECT id FROM schema_migration"))]

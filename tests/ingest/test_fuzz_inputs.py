@@ -597,7 +597,11 @@ def mutate(xml: str, mutations: list[tuple[str, int, int, str]]) -> str:
         else:
             xml = (
                 xml[:at]
-                + piece.format(g="00000000-0000-4000-8000-000000000001", n=1, m=9)
+                + (
+                    piece.format(g="00000000-0000-4000-8000-000000000001", n=1, m=9)
+                    if piece in REFI_PIECES
+                    else piece
+                )
                 + xml[at:]
             )
     return xml

@@ -210,7 +210,7 @@ def coding_state(db: Path, coder: str) -> tuple[set[int], int, int]:
     return ids, audited, steps
 
 
-@pytest.mark.parametrize("point", ["ack:1", "ack:37", "inflight:1", "inflight:12", 0.3, 1.0, 2.5])
+@pytest.mark.parametrize("point", ["ack:1", "ack:37", "inflight:1", "inflight:12", 0.3, 1.2])
 def test_every_acknowledged_coding_survives_a_kill(project: Path, point: str | float) -> None:
     child = run_and_kill("code", str(project), "ana", "1000000", point=point)
     acked = {int(line.split()[1]) for line in child.lines if line.startswith("ack ")}

@@ -36,12 +36,17 @@ def _register() -> None:
         importing,
         maintenance,
         matrix,
+        memos,
         project,
         refi,
+        serve,
         triangulation,
     )
 
     for module in (project, importing, codebook, codings, app, triangulation, matrix, export, refi):
+        for command in module.COMMANDS:
+            main.add_command(command)
+    for module in (memos, serve):  # review mode: memo list, serve
         for command in module.COMMANDS:
             main.add_command(command)
     for module in (maintenance, audit_log):  # reliability: check, backup, restore, log

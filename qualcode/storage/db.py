@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
@@ -39,10 +40,22 @@ def database_url(location: str | os.PathLike[str]) -> str:
     return f"sqlite:///{Path(location)}"
 
 
-def make_engine(location: str | os.PathLike[str]) -> Engine:
+def make_engine(location: str | os.PathLike[str], read_only: bool = False) -> Engine:
+    """An engine on the project. ``read_only``: the database itself refuses every write (review
+    mode), so a bug or a forgotten key in the app cannot change a coding."""
     url = database_url(location)
     if not url.startswith("sqlite"):
+        if read_only:
+            # Every transaction of these connections is READ ONLY: PostgreSQL refuses writes.
+            return create_engine(
+                url,
+                pool_pre_ping=True,
+                connect_args={"options": "-c default_transaction_read_only=on"},
+            )
         return create_engine(url, pool_pre_ping=True)
+    if read_only:
+        # SQLite opens the file read-only (mode=ro) and query_only refuses writes on top.
+        url = f"sqlite:///file:{quote(str(Path(location).resolve()))}?mode=ro&uri=true"
     engine = create_engine(
         url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
     )
@@ -53,11 +66,14 @@ def make_engine(location: str | os.PathLike[str]) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
-        if str(mode).lower() != "wal":
-            cursor.execute("PRAGMA journal_mode = WAL")
-        # FULL: a committed coding survives a power cut too, not only a killed process.
-        cursor.execute("PRAGMA synchronous = FULL")
+        if read_only:
+            cursor.execute("PRAGMA query_only = ON")
+        else:
+            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            # FULL: a committed coding survives a power cut too, not only a killed process.
+            cursor.execute("PRAGMA synchronous = FULL")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -87,11 +87,22 @@ def _coding_segment(conn: Connection) -> None:
     coding_segment.install_triggers(conn)
 
 
+def _memo_kind(conn: Connection) -> None:
+    """``memo.kind``: analytic (the researcher's) or review (a supervisor's, from review mode).
+    Plain DDL that SQLite and PostgreSQL both accept; existing memos are analytic."""
+    if "kind" not in {c["name"] for c in inspect(conn).get_columns("memo")}:
+        conn.exec_driver_sql(
+            "ALTER TABLE memo ADD COLUMN kind VARCHAR DEFAULT 'analytic' NOT NULL "
+            "CONSTRAINT memo_kind CHECK (kind IN ('analytic', 'review'))"
+        )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "undo history of coding actions", _undo_history),
     Migration(3, "cell summaries and conclusions", _displays_and_conclusions),
     Migration(4, "segment of each coding, kept by triggers", _coding_segment),
+    Migration(6, "memo kind: analytic or review", _memo_kind),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].id
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     FetchedValue,
     Index,
     Integer,
+    String,
     Text,
     UniqueConstraint,
 )
@@ -26,6 +27,8 @@ from sqlmodel import Field, SQLModel
 
 SOURCE_KINDS = ("interview", "document", "observation")
 MEMO_TARGETS = ("project", "code", "source", "informant", "coding")
+#: An analytic memo is the researcher's; a review memo is a supervisor's, left in review mode.
+MEMO_KINDS = ("analytic", "review")
 
 
 def utcnow() -> datetime:
@@ -165,7 +168,11 @@ class Coding(SQLModel, table=True):
 
 
 class Memo(SQLModel, table=True):
-    """An analytic memo on the project, a code, a source, an informant or a coding."""
+    """A memo on the project, a code, a source, an informant or a coding.
+
+    ``kind`` tells a researcher's analytic memo from a supervisor's review memo (the one thing
+    review mode writes); ``coder_id`` is who wrote it.
+    """
 
     __table_args__ = (
         CheckConstraint(
@@ -181,6 +188,17 @@ class Memo(SQLModel, table=True):
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Same DDL as migration 6 adds to older projects (storage/migrations.py).
+    kind: str = Field(
+        default="analytic",
+        sa_column=Column(
+            String,
+            CheckConstraint("kind IN ('analytic', 'review')", name="memo_kind"),
+            nullable=False,
+            default="analytic",
+            server_default="analytic",
+        ),
+    )
 
 
 class AuditEntry(SQLModel, table=True):

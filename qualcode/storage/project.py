@@ -24,14 +24,20 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 class Project:
     """An open project. Use :meth:`read` and :meth:`write` for sessions; close when done."""
 
-    def __init__(self, engine: Engine, location: str) -> None:
+    def __init__(self, engine: Engine, location: str, read_only: bool = False) -> None:
         self.engine = engine
         self.location = location
+        #: Review mode: :meth:`write` refuses, and the engine's connections refuse writes too.
+        #: The one write a reviewer makes, a review memo, goes through storage/review.py.
+        self.read_only = read_only
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
-    def open(cls, location: str | Path, create: bool = False) -> Project:
+    def open(cls, location: str | Path, create: bool = False, read_only: bool = False) -> Project:
         """Open an existing project, or create it when ``create`` and it does not exist.
+
+        ``read_only`` (review mode): an older project is still upgraded first (its schema, not its
+        data), then every session is on connections that refuse writes.
 
         Raises QualcodeError when the file is missing (and not ``create``), is not a qualcode
         project, or was written by a newer qualcode.
@@ -74,7 +80,10 @@ class Project:
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, location)
+        if read_only:
+            engine.dispose()
+            engine = make_engine(location, read_only=True)
+        return cls(engine, location, read_only=read_only)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -90,6 +99,11 @@ class Project:
         return read_session(self.engine)
 
     def write(self) -> Any:
+        if self.read_only:
+            raise QualcodeError(
+                f"{self.location}: open read-only for review; nothing can be changed here "
+                "(only review memos can be left)"
+            )
         return write_session(self.engine)
 
     # -- settings ------------------------------------------------------------------------

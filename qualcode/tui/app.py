@@ -1,10 +1,16 @@
 """The coding app. ``make_app`` is the one factory used by the CLI and by the tests.
 
 Keys everywhere: ``?`` help (every key, generated from the bindings), ``ctrl+p`` command palette
-(sources, informants, codes), ``ctrl+q`` quit. Each screen lists its own keys in its docstring.
+(sources, informants, codes), ``w`` memos, ``ctrl+q`` quit. Each screen lists its own keys in its
+docstring.
+
+Review mode (``qualcode review``): the project is open read-only, every key that would write is
+gone (see tui/review.py), codings of every coder are shown, and memos left are review memos.
 """
 
 from __future__ import annotations
+
+import gc
 
 from textual.app import App
 from textual.binding import Binding
@@ -25,17 +31,32 @@ class QualcodeApp(App[None]):
         Binding("x", "matrix", "Matrix", id="app.matrix", show=False),
         Binding("t", "triangulation", "Triangulate", id="app.triangulation", show=False),
         Binding("V", "conclusions", "Conclusions", id="app.conclusions", show=False),
+        Binding("w", "memos", "Memos", id="app.memos", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
-    def __init__(self, project: Project, coder: str, keys: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        coder: str,
+        keys: dict[str, str] | None = None,
+        review: bool = False,
+    ) -> None:
         super().__init__()
         self.project = project
-        self.coder = coder
+        self.coder = coder  # in review mode: the reviewer, who writes review memos only
+        self.review = review
         self.keymap = dict(keys or {})
-        self.actions = CodingActions(project, coder)
+        # Coding actions register the coder (a write): a reviewer gets none.
+        self.actions = None if review else CodingActions(project, coder)
         self.segment_index = None  # built on the first search, reused after
-        self.sub_title = f"coder: {coder}"
+        self.sub_title = f"review (read-only) · reviewer: {coder}" if review else f"coder: {coder}"
+
+    @property
+    def shown_coder(self) -> str | None:
+        """Whose codings the screens show: the coder's own (blind coding), or in review mode
+        everyone's (None)."""
+        return None if self.review else self.coder
 
     def on_mount(self) -> None:
         from qualcode.tui.screens.sources import SourcesScreen
@@ -43,10 +64,20 @@ class QualcodeApp(App[None]):
         if self.keymap:
             self.set_keymap(self.keymap)
         name = self.project.setting("project_name") or self.project.location
-        self.title = f"qualcode · {name}"
+        self.title = f"qualcode review · {name}" if self.review else f"qualcode · {name}"
         self.push_screen(SourcesScreen())
+        self.call_after_refresh(self._freeze_startup_objects)
+
+    def _freeze_startup_objects(self) -> None:
+        """Move everything alive after the first paint (Textual, SQLAlchemy, our modules: ~100,000
+        objects) out of the garbage collector's sight. Otherwise each full collection walks them
+        all, and opening a long transcript, which allocates enough to trigger one, paid 0.15-0.3 s
+        for it. Collected first, so that no garbage is pinned; unfrozen when the app ends."""
+        gc.collect()
+        gc.freeze()
 
     def on_unmount(self) -> None:
+        gc.unfreeze()
         self.project.close()
 
     def action_matrix(self) -> None:
@@ -67,6 +98,12 @@ class QualcodeApp(App[None]):
         if not isinstance(self.screen, ConclusionsScreen):
             self.push_screen(ConclusionsScreen())
 
+    def action_memos(self) -> None:
+        from qualcode.tui.screens.memos import MemosScreen
+
+        if not isinstance(self.screen, MemosScreen):
+            self.push_screen(MemosScreen())
+
     def action_help(self) -> None:
         from qualcode.tui.screens.help import HelpScreen
 
@@ -74,9 +111,15 @@ class QualcodeApp(App[None]):
             self.push_screen(HelpScreen())
 
 
-def make_app(location: str, coder: str, keys: dict[str, str] | None = None) -> QualcodeApp:
-    return QualcodeApp(Project.open(location), coder=coder, keys=keys)
+def make_app(
+    location: str, coder: str, keys: dict[str, str] | None = None, review: bool = False
+) -> QualcodeApp:
+    """The app on the project at ``location``; ``review``: read-only, for a supervisor."""
+    project = Project.open(location, read_only=review)
+    return QualcodeApp(project, coder=coder, keys=keys, review=review)
 
 
-def run_app(location: str, coder: str, keys: dict[str, str] | None = None) -> None:
-    make_app(location, coder, keys).run()
+def run_app(
+    location: str, coder: str, keys: dict[str, str] | None = None, review: bool = False
+) -> None:
+    make_app(location, coder, keys, review).run()

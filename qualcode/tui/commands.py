@@ -48,7 +48,7 @@ class SourceCommands(_OpenSourceCommands):
         "LEFT JOIN informant i ON i.id = s.informant_id ORDER BY s.name"
     )
     PREFIX = "Open source: "
-    HELP = "code this source"
+    HELP = "open this source"
 
     async def discover(self) -> Hits:
         for sid, name, _ in _rows(self.app, self.SQL):
@@ -74,6 +74,8 @@ class CodeCommands(Provider):
 
         matcher = self.matcher(query)
         coding = self.screen if isinstance(self.screen, CodingScreen) else None
+        if getattr(self.app, "review", False):
+            coding = None  # review mode: nothing is applied, the palette only retrieves
         for cid, path, codable in _rows(
             self.app, "SELECT id, path, codable FROM code ORDER BY position"
         ):

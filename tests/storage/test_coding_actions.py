@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from qualcode.core.errors import QualcodeError
 from qualcode.storage.actions import CodingActions
+from qualcode.storage.migrations import MIGRATIONS
 from qualcode.storage.project import Project
 
 V1_PROJECT = Path(__file__).parent / "data" / "project-v1.db"
@@ -154,7 +155,7 @@ def test_schema_v1_project_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
             versions = [
                 r[0] for r in s.connection().execute(text("SELECT id FROM schema_migration"))
             ]
-        assert versions == [1, 2, 3, 4]
+        assert versions == [m.id for m in MIGRATIONS]
         assert len(codings(p)) == 3
         # Migration 4 computed each coding's segment: ratna's turns 2 and 4 hold the spans.
         assert segment_ids(p) == {1: 2, 2: 2, 3: 4}

@@ -23,12 +23,15 @@ from qualcode.analysis.conclusions import (
 )
 from qualcode.core.errors import QualcodeError
 from qualcode.storage.views import code_rows
+from qualcode.tui.review import ReviewAware
 
 VERDICT_STYLE = {"supported": "green", "unsupported": "red"}
 
 
-class ConclusionsScreen(Screen[None]):
+class ConclusionsScreen(ReviewAware, Screen[None]):
     """Conclusion drawing and verification, the last step of the interactive model."""
+
+    WRITE_ACTIONS = frozenset({"add", "delete"})
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="conclusions.back"),

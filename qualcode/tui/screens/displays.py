@@ -27,6 +27,7 @@ from qualcode.analysis.triangulation import summary_table, triangulate
 from qualcode.core.errors import QualcodeError
 from qualcode.exchange.tables import DisplayTable, cell_text
 from qualcode.storage.codes import resolve_code
+from qualcode.tui.review import ReviewAware
 from qualcode.tui.screens.retrieval import excerpt_label
 
 MATRIX_KINDS = ("clustered", "role", "method", "time", "cooccurrence")
@@ -107,8 +108,10 @@ class DisplayScreen(Screen[None]):
         self.app.pop_screen()
 
 
-class MatrixScreen(DisplayScreen):
+class MatrixScreen(ReviewAware, DisplayScreen):
     """Miles–Huberman matrices (see the module docstring for the keys)."""
+
+    WRITE_ACTIONS = frozenset({"edit_summary"})
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="matrix.back"),

@@ -127,15 +127,18 @@ def open_(db: str) -> None:
 
     backup._copy = copy  # type: ignore[assignment]
 
-    def paused(m: migrations.Migration) -> migrations.Migration:
+    def paused(m: migrations.Migration, previous: int) -> migrations.Migration:
         def apply(conn):  # type: ignore[no-untyped-def]
-            pause_point(f"committed:{m.id - 1}")  # the previous one is committed by now
+            pause_point(f"committed:{previous}")  # the previous one is committed by now
             m.apply(conn)
             pause_point(f"migration:{m.id}")
 
         return migrations.Migration(m.id, m.name, apply)
 
-    migrations.MIGRATIONS[:] = [paused(m) for m in migrations.MIGRATIONS]
+    ids = [0] + [m.id for m in migrations.MIGRATIONS]
+    migrations.MIGRATIONS[:] = [
+        paused(m, previous) for m, previous in zip(migrations.MIGRATIONS, ids, strict=False)
+    ]
     say("ready")
     Project.open(db).close()
     say("done")

@@ -13,7 +13,11 @@ from pathlib import Path
 import pytest
 from conftest import fingerprint, run
 from sqlalchemy import text
-from test_crash_safety import Child, coding_state
+from test_crash_safety import (
+    Child,
+    coding_state,
+    make_sqlite_project,
+)
 
 from qualcode.storage.backup import KEEP_MIGRATION_BACKUPS, backup_before_migration
 from qualcode.storage.integrity import check_project
@@ -21,6 +25,11 @@ from qualcode.storage.migrations import SCHEMA_VERSION
 from qualcode.storage.project import Project
 
 V1_PROJECT = Path(__file__).parent / "data" / "project-v1.db"
+
+
+@pytest.fixture
+def sqlite_project(workdir: Path) -> Path:
+    return make_sqlite_project(workdir)
 
 
 def table_rows(db: Path, sql: str) -> list[tuple]:
@@ -32,16 +41,16 @@ def table_rows(db: Path, sql: str) -> list[tuple]:
 
 
 def test_backup_while_the_app_is_writing_is_a_consistent_snapshot(
-    project: Path, tmp_path: Path
+    sqlite_project: Path, tmp_path: Path
 ) -> None:
-    writer = Child("code", str(project), "ana", "1000000")
+    writer = Child("code", str(sqlite_project), "ana", "1000000")
     try:
         for _ in range(30):  # the writer is well under way ...
             writer.wait_for(next_ack(writer))
         copy = tmp_path / "copy.db"
-        result = run("backup", str(copy), db=project)  # ... and goes on while we copy
+        result = run("backup", str(copy), db=sqlite_project)  # ... and goes on while we copy
         assert result.exit_code == 0, result.output
-        assert result.output.startswith(f"backed up {project} to {copy} (")
+        assert result.output.startswith(f"backed up {sqlite_project} to {copy} (")
         writer.wait_for(next_ack(writer))  # it was not stopped by the backup
     finally:
         writer.kill()
@@ -61,45 +70,49 @@ def next_ack(child: Child) -> str:
     return f"ack {n + 1}"  # the child's codings are numbered from 1 in an uncoded project
 
 
-def test_backup_default_place_and_no_clobbering(project: Path) -> None:
-    result = run("backup", db=project)
+def test_backup_default_place_and_no_clobbering(sqlite_project: Path) -> None:
+    result = run("backup", db=sqlite_project)
     assert result.exit_code == 0, result.output
-    made = list((project.parent / "p.db.backups").glob("p-*.db"))
+    made = list((sqlite_project.parent / "p.db.backups").glob("p-*.db"))
     assert len(made) == 1 and str(made[0]) in result.output
-    again = run("backup", str(made[0]), db=project)
+    again = run("backup", str(made[0]), db=sqlite_project)
     assert again.exit_code == 1
     assert again.stderr == f"error: {made[0]}: a file is already there; not overwriting it\n"
-    assert run("backup", str(made[0]), "--force", db=project).exit_code == 0
-    assert run("backup", str(project), db=project).exit_code == 1  # not onto itself
+    assert run("backup", str(made[0]), "--force", db=sqlite_project).exit_code == 0
+    assert run("backup", str(sqlite_project), db=sqlite_project).exit_code == 1  # not onto itself
 
 
-def test_restore_refuses_to_clobber_then_keeps_a_safety_copy(project: Path, tmp_path: Path) -> None:
+def test_restore_refuses_to_clobber_then_keeps_a_safety_copy(
+    sqlite_project: Path, tmp_path: Path
+) -> None:
     saved = tmp_path / "saved.db"
-    assert run("backup", str(saved), db=project).exit_code == 0
-    assert run("codebook", "load", str(tmp_path / "codebook.yaml"), db=project).exit_code == 0
-    with Project.open(project) as p, p.write() as s:
+    assert run("backup", str(saved), db=sqlite_project).exit_code == 0
+    assert (
+        run("codebook", "load", str(tmp_path / "codebook.yaml"), db=sqlite_project).exit_code == 0
+    )
+    with Project.open(sqlite_project) as p, p.write() as s:
         s.connection().execute(
             text("UPDATE setting SET value = '\"changed\"' WHERE key = 'project_name'")
         )
-    changed = fingerprint(project)
-    refused = run("restore", str(saved), db=project)
+    changed = fingerprint(sqlite_project)
+    refused = run("restore", str(saved), db=sqlite_project)
     assert refused.exit_code == 1
     assert "a project is already there; give --force" in refused.stderr
-    assert fingerprint(project) == changed
-    result = run("restore", str(saved), "--force", db=project)
+    assert fingerprint(sqlite_project) == changed
+    result = run("restore", str(saved), "--force", db=sqlite_project)
     assert result.exit_code == 0, result.output
-    safety = list((project.parent / "p.db.backups").glob("p-before-restore-*.db"))
+    safety = list((sqlite_project.parent / "p.db.backups").glob("p-before-restore-*.db"))
     assert len(safety) == 1 and str(safety[0]) in result.output
     assert table_rows(safety[0], "SELECT value FROM setting WHERE key = 'project_name'") == [
         ('"changed"',)
     ]
-    with Project.open(project) as p:
+    with Project.open(sqlite_project) as p:
         assert p.setting("project_name") == "p"  # the backup's content is back
 
 
-def test_restore_to_a_new_place_and_bad_backups(project: Path, tmp_path: Path) -> None:
+def test_restore_to_a_new_place_and_bad_backups(sqlite_project: Path, tmp_path: Path) -> None:
     saved = tmp_path / "saved.db"
-    assert run("backup", str(saved), db=project).exit_code == 0
+    assert run("backup", str(saved), db=sqlite_project).exit_code == 0
     fresh = tmp_path / "fresh.db"
     assert run("restore", str(saved), db=fresh).exit_code == 0
     assert table_rows(fresh, "SELECT COUNT(*) FROM source") == [(1,)]
@@ -110,7 +123,7 @@ def test_restore_to_a_new_place_and_bad_backups(project: Path, tmp_path: Path) -
         (tmp_path / "codebook.yaml", "not a qualcode project backup"),
         (not_project, "not a qualcode project backup"),
     ]:
-        result = run("restore", str(bad), "--force", db=project)
+        result = run("restore", str(bad), "--force", db=sqlite_project)
         assert result.exit_code == 1 and result.stderr == f"error: {bad}: {reason}\n"
 
 
@@ -134,11 +147,11 @@ def test_an_old_project_is_backed_up_before_it_is_migrated(tmp_path: Path) -> No
     assert len(list((tmp_path / "old.db.backups").iterdir())) == 1
 
 
-def test_only_the_most_recent_migration_backups_are_kept(project: Path) -> None:
-    assert run("backup", db=project).exit_code == 0  # a manual one: never pruned
+def test_only_the_most_recent_migration_backups_are_kept(sqlite_project: Path) -> None:
+    assert run("backup", db=sqlite_project).exit_code == 0  # a manual one: never pruned
     for _ in range(KEEP_MIGRATION_BACKUPS + 2):
-        backup_before_migration(project, 99)
-    folder = project.parent / "p.db.backups"
+        backup_before_migration(sqlite_project, 99)
+    folder = sqlite_project.parent / "p.db.backups"
     assert len(list(folder.glob("p-before-schema-99-*.db"))) == KEEP_MIGRATION_BACKUPS
     assert len(list(folder.glob("p-2*.db"))) == 1
 
@@ -147,20 +160,21 @@ def test_only_the_most_recent_migration_backups_are_kept(project: Path) -> None:
 
 
 @pytest.fixture
-def logged(project: Path, workdir: Path) -> Path:
+def logged(sqlite_project: Path, workdir: Path) -> Path:
     from qualcode.storage.actions import CodingActions
 
     (workdir / "budi.txt").write_text("INTERVIEWER: Hello?\n\nBudi: Hello there.\n", "utf-8")
     assert (
-        run("import", str(workdir / "budi.txt"), "--informant", "Budi", db=project).exit_code == 0
+        run("import", str(workdir / "budi.txt"), "--informant", "Budi", db=sqlite_project).exit_code
+        == 0
     )
-    with Project.open(project) as p:
+    with Project.open(sqlite_project) as p:
         ana = CodingActions(p, "ana")
         ana.apply(1, 2, 0, 10)
         ana.apply(2, 2, 0, 5)
         ana.undo()
         CodingActions(p, "budi").apply(1, 2, 5, 9)
-    return project
+    return sqlite_project
 
 
 def log_json(db: Path, *args: str) -> list[dict]:

@@ -98,6 +98,31 @@ class Child:
                 stream.close()
 
 
+def make_sqlite_project(workdir: Path) -> Path:
+    """The small project of conftest's ``project`` (codebook, one interview), always a SQLite
+    file: these tests are about SQLite itself (its file, its locks, its WAL), so they do not run
+    on PostgreSQL as the rest of tests/storage may."""
+    db = workdir / "p.db"
+    assert run("init", db=db).exit_code == 0
+    assert run("codebook", "load", str(workdir / "codebook.yaml"), db=db).exit_code == 0
+    imported = run(
+        "import",
+        str(workdir / "ratna.txt"),
+        "--informant",
+        "Ratna Kurniasih",
+        "--role",
+        "official",
+        db=db,
+    )
+    assert imported.exit_code == 0, imported.output
+    return db
+
+
+@pytest.fixture
+def sqlite_project(workdir: Path) -> Path:
+    return make_sqlite_project(workdir)
+
+
 def run_and_kill(*args: str, point: str | float) -> Child:
     """Run the child; kill it at a PAUSE_AT point (a name) or after a delay (seconds)."""
     if isinstance(point, str):
@@ -117,13 +142,13 @@ def assert_sound(db: Path) -> None:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     finally:
         conn.close()
-    with Project.open(db) as project, project.engine.connect() as conn:
+    with Project.open(db) as sqlite_project, sqlite_project.engine.connect() as conn:
         report = check_project(conn)
     assert report.ok, report.findings
 
 
 def counts(db: Path, **queries: str) -> dict[str, int]:
-    with Project.open(db) as project, project.read() as s:
+    with Project.open(db) as sqlite_project, sqlite_project.read() as s:
         return {k: s.connection().execute(text(q)).scalar_one() for k, q in queries.items()}
 
 
@@ -156,12 +181,12 @@ IMPORTED = {
 
 @pytest.mark.parametrize("point", ["store:1", "store:20", f"store:{FILES}", 0.4, 1.5])
 def test_a_killed_import_is_all_or_nothing(
-    project: Path, transcripts: Path, point: str | float
+    sqlite_project: Path, transcripts: Path, point: str | float
 ) -> None:
-    before = counts(project, **IMPORTED)
-    run_and_kill("import", str(project), str(transcripts), "Crash Informant", point=point)
-    assert_sound(project)
-    after = counts(project, **IMPORTED)
+    before = counts(sqlite_project, **IMPORTED)
+    run_and_kill("import", str(sqlite_project), str(transcripts), "Crash Informant", point=point)
+    assert_sound(sqlite_project)
+    after = counts(sqlite_project, **IMPORTED)
     everything = {
         "sources": before["sources"] + FILES,
         "segments": before["segments"] + FILES * TURNS,
@@ -173,16 +198,16 @@ def test_a_killed_import_is_all_or_nothing(
         assert after == before
     if after == before:  # and the import can simply be run again
         files = [str(p) for p in sorted(transcripts.glob("*.txt"))]
-        result = run("import", *files, "--informant", "Crash Informant", db=project)
+        result = run("import", *files, "--informant", "Crash Informant", db=sqlite_project)
         assert result.exit_code == 0, result.output
-        assert counts(project, **IMPORTED)["sources"] == everything["sources"]
+        assert counts(sqlite_project, **IMPORTED)["sources"] == everything["sources"]
 
 
 # -- (b) a burst of coding writes from the app's code path ---------------------------------------
 
 
 def coding_state(db: Path, coder: str) -> tuple[set[int], int, int]:
-    with Project.open(db) as project, project.read() as s:
+    with Project.open(db) as sqlite_project, sqlite_project.read() as s:
         conn = s.connection()
         ids = {
             r[0]
@@ -211,11 +236,13 @@ def coding_state(db: Path, coder: str) -> tuple[set[int], int, int]:
 
 
 @pytest.mark.parametrize("point", ["ack:1", "ack:37", "inflight:1", "inflight:12", 0.3, 1.2])
-def test_every_acknowledged_coding_survives_a_kill(project: Path, point: str | float) -> None:
-    child = run_and_kill("code", str(project), "ana", "1000000", point=point)
+def test_every_acknowledged_coding_survives_a_kill(
+    sqlite_project: Path, point: str | float
+) -> None:
+    child = run_and_kill("code", str(sqlite_project), "ana", "1000000", point=point)
     acked = {int(line.split()[1]) for line in child.lines if line.startswith("ack ")}
-    assert_sound(project)
-    ids, audited, steps = coding_state(project, "ana")
+    assert_sound(sqlite_project)
+    ids, audited, steps = coding_state(sqlite_project, "ana")
     assert acked <= ids, f"lost acknowledged codings: {sorted(acked - ids)}"
     assert len(ids) <= len(acked) + 1  # at most the one in flight, committed but not yet told
     # Each action is whole: its coding, its audit entry and its undo step, or none of them.

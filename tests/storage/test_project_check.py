@@ -9,27 +9,33 @@ from pathlib import Path
 
 import pytest
 from conftest import run
+from test_crash_safety import make_sqlite_project
 
 from qualcode.storage.actions import CodingActions
 from qualcode.storage.project import Project
 
 
 @pytest.fixture
-def coded(project: Path) -> Path:
+def sqlite_project(workdir: Path) -> Path:
+    return make_sqlite_project(workdir)
+
+
+@pytest.fixture
+def coded(sqlite_project: Path) -> Path:
     """The small project with three codings by two coders and a memo on a coding."""
-    with Project.open(project) as p, p.read() as s:
+    with Project.open(sqlite_project) as p, p.read() as s:
         conn = s.connection()
         source = conn.exec_driver_sql("SELECT id FROM source").scalar_one()
         code = conn.exec_driver_sql(
             "SELECT id FROM code WHERE path = 'Enabling/Motivation'"
         ).scalar_one()
         turns = conn.exec_driver_sql('SELECT start, "end" FROM segment ORDER BY ordinal').all()
-    with Project.open(project) as p:
+    with Project.open(sqlite_project) as p:
         ana, budi = CodingActions(p, "ana"), CodingActions(p, "budi")
         ana.apply(source, code, *turns[1])
         ana.apply(source, code, *turns[3])
         budi.apply(source, code, turns[1][0], turns[1][0] + 5, memo="short")
-    return project
+    return sqlite_project
 
 
 def damage(db: Path, *statements: str) -> None:

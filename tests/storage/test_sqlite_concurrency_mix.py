@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 from conftest import run
 from sqlalchemy import text
-from test_crash_safety import Child, assert_sound, coding_state
+from test_crash_safety import (
+    Child,
+    assert_sound,
+    coding_state,
+    make_sqlite_project,
+)
 
 from qualcode.core.errors import QualcodeError
 from qualcode.storage import db as storage_db
@@ -20,7 +25,12 @@ from qualcode.storage.project import Project
 N = 120  # codings per app instance
 
 
-def test_two_app_instances_and_the_cli_write_at_once(project: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def sqlite_project(workdir: Path) -> Path:
+    return make_sqlite_project(workdir)
+
+
+def test_two_app_instances_and_the_cli_write_at_once(sqlite_project: Path, tmp_path: Path) -> None:
     folder = tmp_path / "more"
     folder.mkdir()
     for i in range(12):
@@ -30,17 +40,17 @@ def test_two_app_instances_and_the_cli_write_at_once(project: Path, tmp_path: Pa
     rows = [f"ratna,,{s},{s + 3},Empowering/Training and coaching,carla," for s in range(80)]
     csv_file.write_text("source,segment,start,end,code,coder,magnitude\n" + "\n".join(rows) + "\n")
 
-    ana = Child("code", str(project), "ana", str(N))
-    budi = Child("code", str(project), "budi", str(N))
+    ana = Child("code", str(sqlite_project), "ana", str(N))
+    budi = Child("code", str(sqlite_project), "budi", str(N))
     importer = Child(
         "cli",
-        str(project),
+        str(sqlite_project),
         "import",
         *map(str, sorted(folder.glob("*.txt"))),
         "--informant",
         "Budi",
     )
-    coder_csv = Child("cli", str(project), "codings", "import", str(csv_file))
+    coder_csv = Child("cli", str(sqlite_project), "codings", "import", str(csv_file))
     for child in (importer, coder_csv):
         assert child.proc.wait(timeout=120) == 0, child.proc.stderr.read()  # type: ignore[union-attr]
         err = child.proc.stderr.read()  # type: ignore[union-attr]
@@ -50,11 +60,11 @@ def test_two_app_instances_and_the_cli_write_at_once(project: Path, tmp_path: Pa
         child.kill()  # collects its output
         acks = [line for line in child.lines if line.startswith("ack ")]
         assert len(acks) == N
-    assert_sound(project)
+    assert_sound(sqlite_project)
     for coder in ("ana", "budi"):
-        ids, audited, steps = coding_state(project, coder)
+        ids, audited, steps = coding_state(sqlite_project, coder)
         assert len(ids) == audited == steps == N
-    with Project.open(project) as p, p.read() as s:
+    with Project.open(sqlite_project) as p, p.read() as s:
         conn = s.connection()
         assert conn.execute(text("SELECT COUNT(*) FROM source")).scalar_one() == 13
         carla = conn.execute(
@@ -72,15 +82,15 @@ def short_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_lock_held_too_long_is_one_line_and_changes_nothing(
-    project: Path, workdir: Path, short_timeout: None
+    sqlite_project: Path, workdir: Path, short_timeout: None
 ) -> None:
     (workdir / "late.txt").write_text("Budi: I came late.\n", "utf-8")
-    app = Project.open(project)  # the coding app, open before the lock is taken
+    app = Project.open(sqlite_project)  # the coding app, open before the lock is taken
     actions = CodingActions(app, "ana")
-    holder = Child("hold", str(project), "4")
+    holder = Child("hold", str(sqlite_project), "4")
     holder.wait_for("ready")
     try:
-        result = run("import", str(workdir / "late.txt"), "--informant", "Budi", db=project)
+        result = run("import", str(workdir / "late.txt"), "--informant", "Budi", db=sqlite_project)
         assert result.exit_code == 1
         assert result.stderr == (
             "error: the project is busy: another program kept it locked for more than 0.3 s "
@@ -92,8 +102,8 @@ def test_a_lock_held_too_long_is_one_line_and_changes_nothing(
         holder.kill()
     actions.apply(1, 2, 0, 5)  # once the lock is free, the same key works
     app.close()
-    with Project.open(project) as p, p.read() as s:
+    with Project.open(sqlite_project) as p, p.read() as s:
         assert s.connection().execute(text("SELECT COUNT(*) FROM source")).scalar_one() == 1
         assert s.connection().execute(text("SELECT COUNT(*) FROM coding")).scalar_one() == 1
-    again = run("import", str(workdir / "late.txt"), "--informant", "Budi", db=project)
+    again = run("import", str(workdir / "late.txt"), "--informant", "Budi", db=sqlite_project)
     assert again.exit_code == 0, again.output

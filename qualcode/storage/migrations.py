@@ -130,8 +130,8 @@ def create_schema(engine: Engine) -> None:
             )
 
 
-def upgrade(engine: Engine, location: str) -> list[Migration]:
-    """Apply the migrations this project lacks; return them. Refuse a project from the future."""
+def refuse_newer(engine: Engine, location: str) -> list[int]:
+    """The migrations applied to the project; QualcodeError if a newer qualcode wrote it."""
     with engine.connect() as conn:
         done = applied_migrations(conn)
     known = {m.id for m in MIGRATIONS}
@@ -141,14 +141,19 @@ def upgrade(engine: Engine, location: str) -> list[Migration]:
             f"{location}: this project was written by a newer qualcode (schema version "
             f"{max(done)}, this qualcode knows up to {SCHEMA_VERSION}); upgrade qualcode to open it"
         )
+    return done
+
+
+def upgrade(engine: Engine, location: str) -> list[Migration]:
+    """Apply the migrations this project lacks; return them. Refuse a project from the future."""
+    done = refuse_newer(engine, location)
     pending = [m for m in MIGRATIONS if m.id not in done]
     if pending and engine.dialect.name == "sqlite" and not is_url(location):
         # A copy of the project as it was, in case a migration turns out wrong for it.
         backup_before_migration(location, SCHEMA_VERSION)
-    applied = []
     for m in pending:
-        # The write lock first, then look again: another process opening the same old project
-        # at the same moment may have applied this migration while we waited.
+        # Under the write lock, checked again: another process opening the same project at
+        # the same moment may have applied it while we waited.
         with engine.execution_options(qualcode_write=True).begin() as conn:
             if m.id in applied_migrations(conn):
                 continue
@@ -157,5 +162,4 @@ def upgrade(engine: Engine, location: str) -> list[Migration]:
                 text("INSERT INTO schema_migration (id, name, applied_at) VALUES (:i, :n, :t)"),
                 {"i": m.id, "n": m.name, "t": models.utcnow()},
             )
-        applied.append(m)
-    return applied
+    return pending

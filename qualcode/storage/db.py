@@ -10,7 +10,6 @@ with "database is locked".
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -94,16 +93,15 @@ LOCKED = (
 
 def is_lock_error(err: BaseException) -> bool:
     """SQLite's "database is locked" / "database is busy", once the busy timeout has run out."""
-    orig = getattr(err, "orig", err)
-    return isinstance(orig, sqlite3.OperationalError) and (
-        "database is locked" in str(orig) or "database is busy" in str(orig)
-    )
+    message = str(getattr(err, "orig", None) or err).lower()
+    return "database is locked" in message or "database is busy" in message
 
 
 @contextmanager
 def _locks_as_user_errors() -> Iterator[None]:
     # Writers queue on the busy timeout, so this is reached only when another program holds the
-    # lock for longer; the user gets one line saying so rather than a traceback.
+    # lock for longer (at BEGIN, or at any statement of a transaction that has to wait); the
+    # user gets one line saying so rather than a traceback.
     try:
         yield
     except exc.OperationalError as err:

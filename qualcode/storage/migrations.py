@@ -6,6 +6,10 @@ the schema: edit ``models.py``, append a migration below that brings an older pr
 shape, and keep the older project file under ``tests/`` opening (see tests/storage). What the
 models do not describe (triggers) a migration installs for older projects and ``create_schema``
 for new ones.
+
+Before the first pending migration of a SQLite project, a copy of it is made with the online
+backup API into ``<project>.backups/`` (the 3 most recent such copies are kept; see
+storage/backup.py), so that a migration that goes wrong for some project costs nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from qualcode.storage import (
     coding_segment,
     models,  # noqa: F401  (registers the tables on SQLModel.metadata)
 )
+from qualcode.storage.backup import backup_before_migration
+from qualcode.storage.db import is_url
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,9 @@ def upgrade(engine: Engine, location: str) -> list[Migration]:
     """Apply the migrations this project lacks; return them. Refuse a project from the future."""
     done = refuse_newer(engine, location)
     pending = [m for m in MIGRATIONS if m.id not in done]
+    if pending and engine.dialect.name == "sqlite" and not is_url(location):
+        # A copy of the project as it was, in case a migration turns out wrong for it.
+        backup_before_migration(location, SCHEMA_VERSION)
     for m in pending:
         # Under the write lock, checked again: another process opening the same project at
         # the same moment may have applied it while we waited.

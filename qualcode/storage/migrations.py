@@ -166,9 +166,7 @@ def _coding_ids_never_reused(conn: Connection) -> None:
     )
     # The copy left a row for the table if it had rows (an empty one has none): replaced.
     conn.exec_driver_sql("DELETE FROM sqlite_sequence WHERE name IN ('coding', 'coding_rebuilt')")
-    conn.exec_driver_sql(
-        "INSERT INTO sqlite_sequence (name, seq) VALUES ('coding', ?)", (highest,)
-    )
+    conn.exec_driver_sql("INSERT INTO sqlite_sequence (name, seq) VALUES ('coding', ?)", (highest,))
 
 
 MIGRATIONS: list[Migration] = [

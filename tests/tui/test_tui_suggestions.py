@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import DataTable, Input, OptionList, Static
 from tui_support import SIZE, demo_copy, sql
 
 from qualcode.tui.app import make_app
@@ -114,3 +114,24 @@ async def test_kwic_key_opens_the_screen(tmp_path: Path) -> None:
         assert len(screen.hits) == sum(t.lower().count("packaging") for t in texts)
         await pilot.press("escape")
         assert not isinstance(app.screen, KwicScreen)
+
+
+async def test_kwic_spells_out_the_highlighted_hits_codes_in_full(tmp_path: Path) -> None:
+    """The codes column can be past the right edge of a narrow terminal; the line under the
+    table names the highlighted hit's codes whatever the width."""
+    db = demo_copy(tmp_path)
+    app = make_app(str(db), coder="resa")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("K", *"KUR", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, KwicScreen)
+        line = screen.query_one("#kwic-codes", Static)
+        first = screen.hits[0]
+        assert str(line.render()) == f"{first.source} #{first.ordinal} · codes: " + "; ".join(
+            first.codes
+        )
+        uncoded = next(i for i, h in enumerate(screen.hits) if not h.codes)
+        screen.query_one(DataTable).move_cursor(row=uncoded)
+        await pilot.pause()
+        assert str(line.render()).endswith("codes: none yet")

@@ -49,6 +49,8 @@ def check(ctx: click.Context, fmt: str) -> None:
 def backup(ctx: click.Context, file: Path | None, force: bool) -> None:
     """Copy the project to FILE (default: PROJECT.backups/STEM-TIME.db), safely while in use.
 
+    FILE may be a folder: the copy goes into it as STEM-TIME.db.
+
     Uses SQLite's online backup, so the copy is consistent even while the coding app is open
     and writing. A PostgreSQL project is backed up with pg_dump.
     """
@@ -60,7 +62,10 @@ def backup(ctx: click.Context, file: Path | None, force: bool) -> None:
         raise QualcodeError(f"{location}: no project here")
     if not B.is_qualcode_file(location):
         raise QualcodeError(f"{location}: not a qualcode project")
-    made = B.backup(location, file or B.default_backup_path(location), overwrite=force)
+    target = file or B.default_backup_path(location)
+    if target.is_dir():  # a folder named: the backup goes into it, under the usual name
+        target = target / B.default_backup_path(location).name
+    made = B.backup(location, target, overwrite=force)
     click.echo(f"backed up {location} to {made} ({_size(made)})")
 
 

@@ -82,6 +82,19 @@ def test_backup_default_place_and_no_clobbering(sqlite_project: Path) -> None:
     assert run("backup", str(sqlite_project), db=sqlite_project).exit_code == 1  # not onto itself
 
 
+def test_backup_into_a_folder(sqlite_project: Path, tmp_path: Path) -> None:
+    """A folder named as FILE (e.g. a USB stick's) gets the copy under the usual name; it used
+    to be refused as 'a file is already there'."""
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    result = run("backup", str(stick), db=sqlite_project)
+    assert result.exit_code == 0, result.output
+    [made] = stick.glob("p-*.db")
+    assert str(made) in result.output
+    with Project.open(made) as p, p.read() as s:
+        assert check_project(s.connection()).ok
+
+
 def test_restore_refuses_to_clobber_then_keeps_a_safety_copy(
     sqlite_project: Path, tmp_path: Path
 ) -> None:

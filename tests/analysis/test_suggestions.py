@@ -179,9 +179,13 @@ def test_a_suggestion_made_before_its_source_was_replaced_is_refused(
     with Project.open(demo) as p:
         with p.read() as s:
             first = suggest(s, "ana")[0]
-            name, old = s.connection().execute(
-                text("SELECT name, text FROM source WHERE id = :i"), {"i": first.source_id}
-            ).one()
+            name, old = (
+                s.connection()
+                .execute(
+                    text("SELECT name, text FROM source WHERE id = :i"), {"i": first.source_id}
+                )
+                .one()
+            )
     corrected = tmp_path / "corrected.txt"
     corrected.write_text("INTERVIEWER: A first question.\n\n" + old, encoding="utf-8")
     assert run("source", "replace", name, str(corrected), db=demo).exit_code == 0
@@ -190,7 +194,7 @@ def test_a_suggestion_made_before_its_source_was_replaced_is_refused(
     before = fingerprint(demo)
     with Project.open(demo) as p:
         actions = CodingActions(p, "ana")
-        with pytest.raises(StaleSuggestion, match="was replaced since the queue was made"):
+        with pytest.raises(StaleSuggestion, match="was replaced after the suggestion was made"):
             accept(actions, first)
         with pytest.raises(StaleSuggestion):
             reject(p, actions.coder_id, "ana", first)

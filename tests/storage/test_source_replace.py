@@ -186,7 +186,9 @@ def test_the_project_stays_consistent_through_replace_and_undo(demo: Path, tmp_p
         reject(p, supervisor.coder_id, "supervisor", late)
         with p.write() as s:
             save_memo(s, "coding", flagged, supervisor.coder_id, "why here?", "sup", kind="review")
-        CodingActions(p, "consensus").apply(hadi, late.code_id, late.segment_start, late.segment_end)
+        CodingActions(p, "consensus").apply(
+            hadi, late.code_id, late.segment_start, late.segment_end
+        )
     for args in (["source", "replace", "hadi-sutrisno", str(corrected(tmp_path))],
                  ["source", "replace", "--undo", "hadi-sutrisno"]):  # fmt: skip
         assert run(*args, db=demo).exit_code == 0
@@ -195,9 +197,11 @@ def test_the_project_stays_consistent_through_replace_and_undo(demo: Path, tmp_p
             result.output
         )
     with Project.open(demo) as p, p.read() as s:
-        memo = s.connection().execute(
-            text("SELECT target, target_id, kind FROM memo WHERE text = 'why here?'")
-        ).one()
+        memo = (
+            s.connection()
+            .execute(text("SELECT target, target_id, kind FROM memo WHERE text = 'why here?'"))
+            .one()
+        )
     assert tuple(memo) == ("coding", flagged, "review")
 
 

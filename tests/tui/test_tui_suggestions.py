@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, OptionList, Static
 from conftest import run
+from textual.widgets import DataTable, Input, OptionList, Static
 from tui_support import SIZE, demo_copy, sql
 
 from qualcode.tui.app import make_app

@@ -79,16 +79,15 @@ def _still_there(session: Session, suggestion: Suggestion) -> None:
     suggestion's offsets point into the old text. Accepting would code the wrong words;
     rejecting would name a segment that is gone (or, its id given again, another one).
     """
-    row = session.connection().execute(
-        text(
-            'SELECT g.source_id, g.start, g."end", substr(s.text, :a + 1, :n) FROM segment g '
-            "JOIN source s ON s.id = g.source_id WHERE g.id = :i"
-        ),
-        {"i": suggestion.segment_id, "a": suggestion.start, "n": suggestion.end - suggestion.start},
-    ).first()
     g = suggestion
+    sql = (
+        'SELECT g.source_id, g.start, g."end", substr(s.text, :a + 1, :n) FROM segment g '
+        "JOIN source s ON s.id = g.source_id WHERE g.id = :i"
+    )
+    params = {"i": g.segment_id, "a": g.start, "n": g.end - g.start}
+    row = session.connection().execute(text(sql), params).first()
     if row is None or tuple(row) != (g.source_id, g.segment_start, g.segment_end, g.matched):
         raise StaleSuggestion(
-            "the text of this suggestion's source was replaced since the queue was made: "
-            "nothing was done; the queue is made again"
+            "the text of this suggestion's source was replaced after the suggestion was made: "
+            "nothing was done"
         )

@@ -152,9 +152,11 @@ class SuggestionsScreen(ReviewAware, Screen[None]):
 
     def _refused(self, err: QualcodeError) -> None:
         """Say why; a queue made before its source's text was replaced is made again."""
-        self.notify(str(err), severity="error")
         if isinstance(err, StaleSuggestion):
+            self.notify(f"{err}; the queue is made again on the new text", severity="warning")
             self.on_mount()
+        else:
+            self.notify(str(err), severity="error")
 
     def action_skip(self) -> None:
         g = self.current()

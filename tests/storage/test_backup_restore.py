@@ -121,6 +121,13 @@ def test_restore_refuses_to_clobber_then_keeps_a_safety_copy(
     ]
     with Project.open(sqlite_project) as p:
         assert p.setting("project_name") == "p"  # the backup's content is back
+    # ... and its log says so last, after the backup's own entries (the log is unbroken)
+    saved_log = table_rows(saved, "SELECT id FROM audit_log ORDER BY id")
+    entries = log_json(sqlite_project, "--limit", "0")
+    assert [e["id"] for e in entries] == [i for (i,) in saved_log] + [len(saved_log) + 1]
+    assert (entries[-1]["action"], entries[-1]["entity"]) == ("restore", "project")
+    assert entries[-1]["detail"] == {"file": str(saved), "safety_copy": str(safety[0])}
+    assert run("check", db=sqlite_project).exit_code == 0
 
 
 def test_restore_to_a_new_place_and_bad_backups(sqlite_project: Path, tmp_path: Path) -> None:

@@ -217,6 +217,11 @@ def test_bad_replacements_change_nothing(demo: Path, tmp_path: Path) -> None:
     assert unknown.exit_code == 1 and "no source named 'nobody'" in unknown.stderr
     dry = run("source", "replace", "hadi-sutrisno", str(corrected(tmp_path)), "--dry-run", db=demo)
     assert dry.exit_code == 0 and "flagged for review" in dry.stdout
+    # over the size cap: refused from its size, and the option the message names exists here
+    big = run("source", "replace", "hadi-sutrisno", str(corrected(tmp_path)), "--max-size",
+              "0.001", db=demo)  # fmt: skip
+    assert big.exit_code == 1 and "hadi-corrected.txt: refused: larger than" in big.stderr
+    assert "raise it with --max-size" in big.stderr
     assert fingerprint(demo) == before
 
 

@@ -247,3 +247,10 @@ def test_suggest_cli_lists_and_evaluates(demo: Path) -> None:
     assert bad.exit_code == 1 and "unknown code 'Nonexistent'" in bad.stderr
     nothing = run("suggest", "--coder", "ana", "--evaluate", db=demo)
     assert nothing.exit_code == 1 and "coder 'ana' has no codings to hold out" in nothing.stderr
+    # a coder with no codings (a typo?) is told so on stderr; the JSON on stdout stays clean
+    assert listed.stderr == (
+        "note: coder 'ana' has no codings, so the suggestions come from the codebook alone "
+        "(coders with codings: resa)\n"
+    )
+    resa = run("suggest", "--coder", "resa", "--limit", "1", db=demo)
+    assert resa.exit_code == 0 and resa.stderr == ""

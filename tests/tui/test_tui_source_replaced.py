@@ -58,3 +58,20 @@ async def test_undo_after_a_replacement_does_not_say_there_is_nothing_to_undo(
         said = notifications(app)
         assert any("was replaced meanwhile" in n for n in said)
         assert not any("nothing to undo" in n for n in said)
+
+
+async def test_coming_back_to_the_source_after_a_replacement_shows_the_new_text(
+    project: Path, workdir: Path
+) -> None:
+    app = make_app(str(project), coder="ana")
+    async with app.run_test(size=SIZE) as pilot:
+        first = await open_source(pilot, "ratna")
+        await pilot.press("K")  # another screen on top
+        await pilot.pause()
+        replace_from_the_cli(project, workdir)
+        await pilot.press("escape")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CodingScreen) and screen is not first
+        assert screen.text == source_text(project, "ratna")
+        assert len(screen.segments) == len(segment_spans(project, "ratna"))

@@ -49,6 +49,8 @@ def check(ctx: click.Context, fmt: str) -> None:
 def backup(ctx: click.Context, file: Path | None, force: bool) -> None:
     """Copy the project to FILE (default: PROJECT.backups/STEM-TIME.db), safely while in use.
 
+    FILE may be a folder: the copy goes into it as STEM-TIME.db.
+
     Uses SQLite's online backup, so the copy is consistent even while the coding app is open
     and writing. A PostgreSQL project is backed up with pg_dump.
     """
@@ -60,7 +62,10 @@ def backup(ctx: click.Context, file: Path | None, force: bool) -> None:
         raise QualcodeError(f"{location}: no project here")
     if not B.is_qualcode_file(location):
         raise QualcodeError(f"{location}: not a qualcode project")
-    made = B.backup(location, file or B.default_backup_path(location), overwrite=force)
+    target = file or B.default_backup_path(location)
+    if target.is_dir():  # a folder named: the backup goes into it, under the usual name
+        target = target / B.default_backup_path(location).name
+    made = B.backup(location, target, overwrite=force)
     click.echo(f"backed up {location} to {made} ({_size(made)})")
 
 
@@ -78,9 +83,9 @@ def restore(ctx: click.Context, file: Path, force: bool) -> None:
     Refuses to replace an existing project without --force; with --force the project as it was
     is first copied to PROJECT.backups/STEM-before-restore-TIME.db.
     """
-    from qualcode.cli.common import project_exists
+    from qualcode.cli.common import current_user, project_exists
     from qualcode.storage import backup as B
-    from qualcode.storage.project import Project
+    from qualcode.storage.project import Project, audit
 
     location = db_location(ctx)
     B.refuse_url(location)
@@ -102,7 +107,13 @@ def restore(ctx: click.Context, file: Path, force: bool) -> None:
             )
         safety = B.backup(location, B.default_backup_path(location, "before-restore"))
     B.restore(file, location)
-    Project.open(location).close()  # a backup from an older qualcode is upgraded now
+    # A backup from an older qualcode is upgraded now. The restore itself goes into the
+    # restored log: without it, the entries made since the backup simply vanish from `log`.
+    with Project.open(location) as project, project.write() as s:
+        audit(
+            s, current_user(), "restore", "project", file=str(file),
+            safety_copy=str(safety) if safety else None,
+        )  # fmt: skip
     if safety:
         click.echo(f"the project as it was is in {safety}")
     click.echo(f"restored {location} from {file}")

@@ -17,6 +17,8 @@ sleeps (inside the operation, in its open transaction) until it is killed. Modes
 - ``open DB``: open the project, which migrates an old one (points ``backup``: during the
   pre-migration backup; ``migration:N``: migration N applied, not yet committed;
   ``committed:N``: migration N committed);
+- ``replace DB NAME FILE``: ``source replace`` of source NAME by FILE (point ``rewritten``: every
+  coding re-anchored, the revision and the audit entry written, not yet committed);
 - ``cli DB ARGS...``: the ``qualcode`` command line in this process;
 - ``hold DB SECONDS``: hold the write lock (as a long import would) for SECONDS.
 """
@@ -144,6 +146,22 @@ def open_(db: str) -> None:
     say("done")
 
 
+def replace(db: str, name: str, file: str) -> None:
+    from qualcode.cli import main
+    from qualcode.storage import source_replace
+
+    original = source_replace._audit
+
+    def audit(*args, **kwargs):  # type: ignore[no-untyped-def]
+        original(*args, **kwargs)
+        pause_point("rewritten")
+
+    source_replace._audit = audit  # type: ignore[assignment]
+    say("ready")
+    main(["--db", db, "source", "replace", name, file], standalone_mode=False)
+    say("done")
+
+
 def cli(db: str, *args: str) -> None:
     from qualcode.cli import main
 
@@ -162,7 +180,15 @@ def hold(db: str, seconds: str) -> None:
     say("done")
 
 
-MODES = {"code": code, "import": import_, "refi": refi, "open": open_, "cli": cli, "hold": hold}
+MODES = {
+    "code": code,
+    "import": import_,
+    "refi": refi,
+    "open": open_,
+    "replace": replace,
+    "cli": cli,
+    "hold": hold,
+}
 
 if __name__ == "__main__":
     MODES[sys.argv[1]](*sys.argv[2:])

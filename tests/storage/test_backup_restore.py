@@ -82,6 +82,19 @@ def test_backup_default_place_and_no_clobbering(sqlite_project: Path) -> None:
     assert run("backup", str(sqlite_project), db=sqlite_project).exit_code == 1  # not onto itself
 
 
+def test_backup_into_a_folder(sqlite_project: Path, tmp_path: Path) -> None:
+    """A folder named as FILE (e.g. a USB stick's) gets the copy under the usual name; it used
+    to be refused as 'a file is already there'."""
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    result = run("backup", str(stick), db=sqlite_project)
+    assert result.exit_code == 0, result.output
+    [made] = stick.glob("p-*.db")
+    assert str(made) in result.output
+    with Project.open(made) as p, p.read() as s:
+        assert check_project(s.connection()).ok
+
+
 def test_restore_refuses_to_clobber_then_keeps_a_safety_copy(
     sqlite_project: Path, tmp_path: Path
 ) -> None:
@@ -108,6 +121,13 @@ def test_restore_refuses_to_clobber_then_keeps_a_safety_copy(
     ]
     with Project.open(sqlite_project) as p:
         assert p.setting("project_name") == "p"  # the backup's content is back
+    # ... and its log says so last, after the backup's own entries (the log is unbroken)
+    saved_log = table_rows(saved, "SELECT id FROM audit_log ORDER BY id")
+    entries = log_json(sqlite_project, "--limit", "0")
+    assert [e["id"] for e in entries] == [i for (i,) in saved_log] + [len(saved_log) + 1]
+    assert (entries[-1]["action"], entries[-1]["entity"]) == ("restore", "project")
+    assert entries[-1]["detail"] == {"file": str(saved), "safety_copy": str(safety[0])}
+    assert run("check", db=sqlite_project).exit_code == 0
 
 
 def test_restore_to_a_new_place_and_bad_backups(sqlite_project: Path, tmp_path: Path) -> None:

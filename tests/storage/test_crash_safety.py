@@ -351,3 +351,48 @@ def test_a_killed_migration_leaves_a_project_that_opens_and_upgrades(
         codings = conn2.execute(text("SELECT id, segment_id FROM coding ORDER BY id")).all()
     assert versions == ids
     assert [tuple(c) for c in codings] == [(1, 2), (2, 2), (3, 4)]  # the v1 codings, placed
+
+
+# -- (e) a source replacement (issue 7), one transaction like the rest ---------------------------
+
+REPLACED = {
+    "revisions": "SELECT COUNT(*) FROM source_revision",
+    "audited": "SELECT COUNT(*) FROM audit_log WHERE action = 'replace'",
+    "codings": "SELECT COUNT(*) FROM coding",
+}
+
+
+@pytest.mark.parametrize("point", ["rewritten", 0.3, 1.0, 3.0])
+def test_a_killed_source_replace_is_all_or_nothing(
+    sqlite_project: Path, workdir: Path, point: str | float
+) -> None:
+    from qualcode.storage.actions import CodingActions
+
+    with Project.open(sqlite_project) as p:
+        with p.read() as s:
+            conn = s.connection()
+            source, old = conn.execute(text("SELECT id, text FROM source")).one()
+            code = conn.execute(text("SELECT id FROM code WHERE codable LIMIT 1")).scalar_one()
+            turns = conn.execute(text('SELECT start, "end" FROM segment ORDER BY ordinal')).all()
+        for a, b in turns:
+            CodingActions(p, "ana").apply(source, code, a, b)
+    coded = {tuple(t) for t in turns}
+    new = "INTERVIEWER: A question put first.\n\n" + old
+    corrected = workdir / "ratna-corrected.txt"
+    corrected.write_text(new, encoding="utf-8")
+    run_and_kill("replace", str(sqlite_project), "ratna", str(corrected), point=point)
+    assert_sound(sqlite_project)
+    after = counts(sqlite_project, **REPLACED)
+    nothing = {"revisions": 0, "audited": 0, "codings": 4}
+    assert after in (nothing, {**nothing, "revisions": 1, "audited": 1}), after
+    with Project.open(sqlite_project) as p, p.read() as s:
+        conn = s.connection()
+        now = conn.execute(text("SELECT text FROM source")).scalar_one()
+        spans = {tuple(r) for r in conn.execute(text('SELECT start, "end" FROM coding'))}
+    shift = len(new) - len(old)
+    if after["revisions"]:
+        assert now == new and spans == {(a + shift, b + shift) for a, b in coded}
+    else:
+        assert now == old and spans == coded
+    if isinstance(point, str):
+        assert after["revisions"] == 0

@@ -60,6 +60,12 @@ def test_a_sound_project_passes(coded: Path) -> None:
     assert "integrity       ok" in result.output
 
 
+REVISION = (
+    "INSERT INTO source_revision (source_id, number, text, sha256, segments, codings, "
+    "replaced_by, actor, state, replaced_at) "
+    "VALUES ({source}, 1, 'old', 'abc', '[]', '[]', 'new.txt', 'ana', 'current', '2026-01-01')"
+)
+
 CASES: dict[str, tuple[list[str], str, str]] = {
     "code deleted under its codings": (
         ["DELETE FROM code WHERE path = 'Enabling/Motivation'"],
@@ -128,6 +134,38 @@ CASES: dict[str, tuple[list[str], str, str]] = {
         [
             "INSERT INTO memo (target, target_id, title, text, created_at, updated_at) "
             "VALUES ('coding', 999, '', 'x', '2026-01-01', '2026-01-01')"
+        ],
+        "orphan",
+        "memo 1 is about coding 999, which does not exist",
+    ),
+    # The tables of suggestions, source replacement and review mode (migrations 5 and 6).
+    "rejected suggestion of a segment that is gone": (
+        [
+            "INSERT INTO suggestion_rejection (segment_id, code_id, score, matched, rejected_at) "
+            "VALUES (999, 1, 90, 'x', '2026-01-01')"
+        ],
+        "orphan",
+        "suggestion_rejection 1: segment_id = 999, no segment with that id",
+    ),
+    "revision of a source that is gone": (
+        [REVISION.format(source=999)],
+        "orphan",
+        "source_revision 1: source_id = 999, no source with that id",
+    ),
+    "review flag of a coding that is gone": (
+        [
+            REVISION.format(source=1),
+            "INSERT INTO coding_review (coding_id, revision_id, old_start, old_end, old_text, "
+            "new_text, similarity, resolved, created_at) "
+            "VALUES (999, 1, 0, 1, 'a', 'b', 50, 0, '2026-01-01')",
+        ],
+        "orphan",
+        "coding_review 1: coding_id = 999, no coding with that id",
+    ),
+    "review memo about a coding that is gone": (
+        [
+            "INSERT INTO memo (target, target_id, title, text, created_at, updated_at, kind) "
+            "VALUES ('coding', 999, '', 'x', '2026-01-01', '2026-01-01', 'review')"
         ],
         "orphan",
         "memo 1 is about coding 999, which does not exist",

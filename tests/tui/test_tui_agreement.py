@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from conftest import run
-from tui_support import SIZE, demo_copy, sql
+from tui_support import SIZE, demo_copy, notifications, sql
 
 from qualcode.tui.app import make_app
 from qualcode.tui.screens.agreement import AgreementScreen
@@ -195,3 +195,31 @@ async def test_review_mode_reads_agreement_and_keeps_blind_mode(tmp_path: Path) 
         app = make_app(str(db), coder=reviewer, review=True)
         async with app.run_test(size=SIZE):
             assert app.shown_coder == shown
+
+
+async def test_the_app_says_when_blind_mode_hides_the_others(tmp_path: Path) -> None:
+    """Opening while blind mode hides other coders' codings is not a silently empty project: a
+    reviewer who is not a supervisor is told why and how to see them; a coder is reminded."""
+    db = double_coded_demo(tmp_path)
+    app = make_app(str(db), coder="prof", review=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not [n for n in notifications(app) if "blind" in n]  # blind mode off: nothing
+    assert run("blind", "on", "--supervisor", "sri", db=db).exit_code == 0
+    expected = {
+        ("prof", True): [
+            "blind mode is on and prof is not one of its supervisors (sri): you see only your "
+            "own codings and no Agreement screen ('qualcode blind on --supervisor prof' or "
+            "'qualcode blind off' opens them)"
+        ],
+        ("dewi", False): [
+            "blind mode is on: you see only your own codings until 'qualcode blind off'"
+        ],
+        ("sri", True): [],
+        ("sri", False): [],
+    }
+    for (who, review), told in expected.items():
+        app = make_app(str(db), coder=who, review=review)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert [n for n in notifications(app) if "blind" in n] == told, (who, review)

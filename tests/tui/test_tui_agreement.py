@@ -76,13 +76,20 @@ async def test_supervisor_decides_disagreements_with_keys(tmp_path: Path) -> Non
             (20, "Protecting/Protection from unequal competition"),
             (22, "Enabling/Programme design and community involvement"),
         ]
-        assert "5 disagreements, 0 decided" in screen.sub_title
+        assert screen.sub_title == "resa (A) vs dewi (B) · segments · 1 compared source"
+        # the count is on the line above the list too: the sub-title is cut off when narrow
+        figures = screen.query_one("#agreement-figures")
+        assert figures.border_subtitle == "5 disagreements, 0 decided"
         # the figures: one row per code both coders used, then the pooled overall row
         assert screen.query_one("#agreement-figures").row_count == 17
         for key in ("n", "a", "b", "down", "2"):  # 8: neither, 14: resa, 18: dewi, skip 20, 22
             await pilot.press(key)
             await pilot.pause()
-        assert "5 disagreements, 4 decided" in screen.sub_title
+        assert figures.border_subtitle == "5 disagreements, 4 decided"
+        await pilot.press("p")  # one pair only: said, and the screen stays on it
+        await pilot.pause()
+        assert screen.coders == ("resa", "dewi")
+        assert "resa and dewi are the only coders with codings" in notifications(app)
     assert decisions(db) == [("sri", 8, "neither"), ("sri", 14, "resa"), ("sri", 18, "dewi"),
                              ("sri", 22, "both")]  # fmt: skip
     assert consensus(db) == [
@@ -158,11 +165,12 @@ async def test_blind_mode_hides_other_coders_and_the_comparison(tmp_path: Path) 
 
 def test_agreement_screen_snapshot(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """You should see the Agreement screen for resa (A) vs dewi (B): the sub-title "resa (A) vs
-    dewi (B) · segments · 1 compared sources · 5 disagreements, 0 decided", a table of codes with
-    units 22, agree %, kappa, alpha and a coloured flag (Product innovation 95.5 0.645 0.650
-    unreliable), and below it the five disagreements on the left, the first one (hadi-sutrisno
-    #8, Product innovation and quality) on the right with the turn's text and the two sides:
-    "A: resa  applied it to the whole segment  magnitude -2" and "B: dewi  did not apply it"."""
+    dewi (B) · segments · 1 compared source", a table of codes with units 22, agree %, kappa,
+    alpha and a coloured flag (Product innovation 95.5 0.645 0.650 unreliable) whose bottom edge
+    reads "5 disagreements, 0 decided", and below it the five disagreements on the left, the
+    first one (hadi-sutrisno #8, Product innovation and quality) on the right with the turn's
+    text and the two sides: "A: resa  applied it to the whole segment  magnitude -2" and
+    "B: dewi  did not apply it"."""
     db = double_coded_demo(tmp_path)
     assert snap_compare(make_app(str(db), coder="sri"), terminal_size=(120, 36), press=["A"])
 

@@ -176,9 +176,8 @@ class AgreementScreen(ReviewAware, Screen[None]):
         )
         # Also on the line above the list: the sub-title is cut off in a narrow terminal, and
         # how many are left to decide is what the supervisor watches.
-        self.query_one(DataTable).border_subtitle = (
-            f"{len(self.items)} disagreements, {decided} decided"
-        )
+        figures = self.query_one(DataTable)
+        figures.border_subtitle = f"{len(self.items)} disagreements, {decided} decided"
 
     def show_item(self) -> None:
         pane = self.query_one("#disagreement", Static)

@@ -318,14 +318,14 @@ def _plan_sources(plan: MergePlan, here: Connection, theirs: Connection) -> None
         elif row["name"] in by_name:
             plan.skipped_sources.add(row["id"])
             mine = by_name[row["name"]]
+            ours_note, theirs_note = _replaced_where(here, theirs, mine, row)
             plan.conflicts.append(
                 Conflict(
                     "source",
                     row["name"],
-                    f"text sha256 {mine['sha256'][:12]}",
-                    f"text sha256 {row['sha256'][:12]}",
-                    "same name, another text: not merged, nor its codings and memos"
-                    + _replaced_where(here, theirs, mine, row),
+                    f"text sha256 {mine['sha256'][:12]}{ours_note}",
+                    f"text sha256 {row['sha256'][:12]}{theirs_note}",
+                    "same name, another text: not merged, nor its codings and memos",
                 )
             )
         else:
@@ -335,8 +335,9 @@ def _plan_sources(plan: MergePlan, here: Connection, theirs: Connection) -> None
         plan.segments.setdefault(seg["source_id"], []).append(seg)
 
 
-def _replaced_where(here: Connection, theirs: Connection, mine: Row, row: Row) -> str:
-    """Which side replaced the source's text since the copy was made, when its history says."""
+def _replaced_where(here: Connection, theirs: Connection, mine: Row, row: Row) -> tuple[str, str]:
+    """Which side replaced the source's text (``qualcode source replace``) since the copy was
+    made, as the sides' text histories tell: a note for our column and one for theirs."""
 
     def earlier_texts(conn: Connection, source_id: int) -> set[str]:
         if not inspect(conn).has_table("source_revision"):
@@ -344,14 +345,12 @@ def _replaced_where(here: Connection, theirs: Connection, mine: Row, row: Row) -
         query = text("SELECT sha256 FROM source_revision WHERE source_id = :s")
         return set(conn.execute(query, {"s": source_id}).scalars())
 
+    replaced = ", replaced since"
     if row["sha256"] in earlier_texts(here, mine["id"]):
-        return " (its text was replaced here since: merge after replacing it there too)"
+        return replaced, ""
     if mine["sha256"] in earlier_texts(theirs, row["id"]):
-        return (
-            " (its text was replaced there since: 'qualcode source replace' it here with the"
-            " same text, then merge again)"
-        )
-    return ""
+        return "", replaced
+    return "", ""
 
 
 def _plan_codings(plan: MergePlan, ours: Session, theirs: Connection) -> None:

@@ -231,3 +231,24 @@ async def test_the_app_says_when_blind_mode_hides_the_others(tmp_path: Path) -> 
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             assert [n for n in notifications(app) if "blind" in n] == told, (who, review)
+
+
+async def test_keyword_in_context_keeps_blind_mode(tmp_path: Path) -> None:
+    """The KWIC screen lists the codes on each hit: while blind, a coder's own only (resa's
+    Product innovation on turn 8 of hadi-sutrisno stays hidden from dewi); a supervisor, and
+    everyone once blind mode is off, sees every coder's."""
+    from qualcode.tui.screens.kwic import KwicScreen
+
+    db = double_coded_demo(tmp_path)
+    assert run("blind", "on", "--supervisor", "sri", db=db).exit_code == 0
+    dewis = ("Empowering/Training and coaching", "Enabling/Motivation and socialisation")
+    everyones = tuple(sorted((*dewis, "Empowering/Product innovation and quality")))
+    for who, codes in (("dewi", tuple(sorted(dewis))), ("sri", everyones)):
+        app = make_app(str(db), coder=who)
+        async with app.run_test(size=SIZE) as pilot:
+            app.action_kwic("Packaging was mentioned")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, KwicScreen)
+            [hit] = screen.hits
+            assert (hit.source, hit.codes) == ("hadi-sutrisno", codes), who

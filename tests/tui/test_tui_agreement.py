@@ -252,3 +252,30 @@ async def test_keyword_in_context_keeps_blind_mode(tmp_path: Path) -> None:
             assert isinstance(screen, KwicScreen)
             [hit] = screen.hits
             assert (hit.source, hit.codes) == ("hadi-sutrisno", codes), who
+
+
+async def test_memos_screen_keeps_blind_mode(tmp_path: Path) -> None:
+    """While blind, a coder's Memos screen holds the supervisors' review memos and their own
+    analytic memos, not a colleague's (a memo on a source says how she reads it)."""
+    from qualcode.storage.codings import coder_id
+    from qualcode.storage.memos import save_memo
+    from qualcode.storage.project import Project
+    from qualcode.storage.review import save_review_memo
+    from qualcode.tui.screens.memos import MemosScreen
+
+    db = double_coded_demo(tmp_path)
+    with Project.open(str(db)) as p:
+        with p.write() as s:
+            for who, body in (("resa", "resa reads it as capital"), ("dewi", "dewi: packaging")):
+                save_memo(s, "project", None, coder_id(s, who), body, actor=who)
+        save_review_memo(p, "sri", "project", None, "settle turn 8 first")
+    assert run("blind", "on", "--supervisor", "sri", db=db).exit_code == 0
+    everything = ["settle turn 8 first", "resa reads it as capital", "dewi: packaging"]
+    for who, texts in (("dewi", ["settle turn 8 first", "dewi: packaging"]), ("sri", everything)):
+        app = make_app(str(db), coder=who)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("w")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, MemosScreen)
+            assert [m.text for m in screen.memos] == texts, who

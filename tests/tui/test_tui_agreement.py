@@ -170,7 +170,7 @@ def test_agreement_screen_snapshot(snap_compare, tmp_path: Path) -> None:  # typ
     reads "5 disagreements, 0 decided", and below it the five disagreements on the left, the
     first one (hadi-sutrisno #8, Product innovation and quality) on the right with the turn's
     text and the two sides: "A: resa  applied it to the whole segment  magnitude -2" and
-    "B: dewi  did not apply it"."""
+    "B: dewi  did not apply it". The footer lists a, b, 2, n and u (Segment / character)."""
     db = double_coded_demo(tmp_path)
     assert snap_compare(make_app(str(db), coder="sri"), terminal_size=(120, 36), press=["A"])
 
@@ -193,6 +193,9 @@ async def test_review_mode_reads_agreement_and_keeps_blind_mode(tmp_path: Path) 
             b.binding.action.split("(")[0] for b in screen.active_bindings.values() if b.enabled
         }
         assert not {"accept", "accept_agreed"} & enabled
+        # what a reviewer can do here is in the footer: switch the unit
+        shown = {k for k, b in screen.active_bindings.items() if b.enabled and b.binding.show}
+        assert "u" in shown
         await pilot.press("a", "b", "2", "n", "g")
         await pilot.pause()
     assert sql(db, "SELECT COUNT(*) FROM coding") == before

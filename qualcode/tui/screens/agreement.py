@@ -106,7 +106,7 @@ class AgreementScreen(ReviewAware, Screen[None]):
         Binding("n", "accept('neither')", "Neither", id="agreement.accept_neither"),
         Binding("g", "accept_agreed", "Copy agreed", id="agreement.agreed", show=False),
         Binding("p", "next_pair", "Next pair", id="agreement.pair", show=False),
-        Binding("u", "toggle_unit", "Segment / character", id="agreement.unit", show=False),
+        Binding("u", "toggle_unit", "Segment / character", id="agreement.unit"),
     ]
 
     def __init__(self, pairs: list[tuple[str, str]]) -> None:

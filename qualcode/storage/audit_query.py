@@ -81,9 +81,9 @@ def _about_source(session: Session, name: str):  # type: ignore[no-untyped-def]
         )
     }
     detail = col(AuditEntry.detail)
-    # A coding id can be used again after its coding is deleted (SQLite reuses the highest id),
-    # so an entry that records its source is judged by that, and only one that does not is
-    # matched by coding id.
+    # Before schema 7 a coding id could be used again after its coding was deleted (SQLite
+    # reused the highest id), and the log keeps entries from then: an entry that records its
+    # source is judged by that, and only one that does not is matched by coding id.
     return or_(
         (col(AuditEntry.entity) == "source") & (col(AuditEntry.entity_id) == source_id),
         (col(AuditEntry.entity) == "coding")

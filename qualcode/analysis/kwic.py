@@ -41,7 +41,7 @@ class KwicHit:
     keyword: str
     right: str
     score: float  # 100 for the term as typed (ignoring case), less for a variant
-    codes: tuple[str, ...]  # paths of the codes applied over the hit, by any coder
+    codes: tuple[str, ...]  # paths of the codes applied over the hit (by ``coder``, or anyone)
 
 
 def kwic(
@@ -52,8 +52,10 @@ def kwic(
     width: int = DEFAULT_WIDTH,
     source_ids: list[int] | None = None,
     corpus: SegmentCorpus | None = None,
+    coder: str | None = None,
 ) -> list[KwicHit]:
-    """Every hit of ``term`` in text order (source, then position)."""
+    """Every hit of ``term`` in text order (source, then position), with the codes applied over
+    it by ``coder`` (None: by every coder; the app passes its coder while blind mode is on)."""
     wanted = words(lower(term))
     if not wanted:
         raise QualcodeError(f"'{term}' has no word to look for")
@@ -71,7 +73,7 @@ def kwic(
     for i in candidates.tolist():
         for a, b, score in _in_segment(corpus.lows[i], matches):
             found.append((i, a, b, score))
-    return _hits(session, corpus, found, width)
+    return _hits(session, corpus, found, width, coder)
 
 
 def _word_matches(
@@ -108,7 +110,11 @@ def _in_segment(low: str, matches: list[dict[str, float]]) -> list[tuple[int, in
 
 
 def _hits(
-    session: Session, corpus: SegmentCorpus, found: list[tuple[int, int, int, float]], width: int
+    session: Session,
+    corpus: SegmentCorpus,
+    found: list[tuple[int, int, int, float]],
+    width: int,
+    coder: str | None,
 ) -> list[KwicHit]:
     conn = session.connection()
     sources = {
@@ -121,11 +127,13 @@ def _hits(
         )
     }
     codings: dict[int, list[tuple[int, int, str]]] = {}
+    whose = "" if coder is None else "JOIN coder k ON k.id = cd.coder_id AND k.name = :coder "
     for source_id, start, end, path in conn.execute(
         text(
             'SELECT cd.source_id, cd.start, cd."end", c.path FROM coding cd '
-            "JOIN code c ON c.id = cd.code_id ORDER BY cd.source_id, cd.start"
-        )
+            f"JOIN code c ON c.id = cd.code_id {whose}ORDER BY cd.source_id, cd.start"
+        ),
+        {"coder": coder},
     ):
         codings.setdefault(source_id, []).append((start, end, path))
     starts = {s: [c[0] for c in rows] for s, rows in codings.items()}

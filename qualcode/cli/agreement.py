@@ -94,7 +94,8 @@ def agree(
         emit(rows, fmt, json_value=result.as_json())
         return
     click.echo(
-        f"coders {', '.join(result.coders)} · unit {unit} · {len(result.sources)} compared sources"
+        f"coders {', '.join(result.coders)} · unit {unit} · {len(result.sources)} compared "
+        + ("source" if len(result.sources) == 1 else "sources")
     )
     figures = [*result.codes.items(), ("(overall)", result.overall)]
     table = [

@@ -29,8 +29,8 @@ def code(ctx: click.Context, coder: str | None) -> None:
 @click.pass_context
 def review(ctx: click.Context, reviewer: str | None) -> None:
     """Open the app read-only for a supervisor: sources, retrieval, matrices, triangulation,
-    conclusions and memos to browse; nothing can be changed except your own review memos
-    (docs/review.md)."""
+    conclusions, agreement and memos to browse; nothing can be changed except your own review
+    memos (docs/review.md)."""
     _run(ctx, reviewer, review=True)
 
 

@@ -81,7 +81,16 @@ class QualcodeApp(App[None]):
         name = self.project.setting("project_name") or self.project.location
         self.title = f"qualcode review · {name}" if self.review else f"qualcode · {name}"
         self.push_screen(SourcesScreen())
+        self._tell_blind_mode()
         self.call_after_refresh(self._freeze_startup_objects)
+
+    def _tell_blind_mode(self) -> None:
+        from qualcode.tui.blind import blind_notice
+
+        with self.project.read() as s:
+            notice = blind_notice(s, self)
+        if notice:
+            self.notify(notice, severity="warning", timeout=12)
 
     def _freeze_startup_objects(self) -> None:
         """Move everything alive after the first paint (Textual, SQLAlchemy, our modules: ~100,000

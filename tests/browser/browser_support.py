@@ -131,6 +131,14 @@ class Browser:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        # Chromium's helper processes can still write to the profile for a moment after the
+        # browser itself exits ("Directory not empty: 'Default'" under load): retry a while.
+        for _ in range(40):
+            try:
+                self._profile.cleanup()
+                return
+            except OSError:
+                await asyncio.sleep(0.25)
         self._profile.cleanup()
 
     async def send(self, method: str, **params: Any) -> dict[str, Any]:

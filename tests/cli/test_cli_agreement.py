@@ -91,7 +91,7 @@ def test_agree_table_and_csv(double_coded: Path) -> None:
     table = run("agree", "--coders", "ana", "ben", db=double_coded)
     assert table.exit_code == 0
     lines = table.stdout.splitlines()
-    assert lines[0] == "coders ana, ben · unit segment · 1 compared sources"
+    assert lines[0] == "coders ana, ben · unit segment · 1 compared source"
     assert lines[1].split() == ["code", "units", "agree", "%", "kappa", "alpha", "flag"]
     assert lines[-1].split() == ["(overall)", "8", "62.5", "0.143", "0.182", "unreliable"]
     csv = run("agree", "--coders", "ana", "ben", "--format", "csv", db=double_coded)

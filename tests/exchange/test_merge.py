@@ -103,6 +103,7 @@ def test_merge_adds_what_is_new_and_merging_again_changes_nothing(copies) -> Non
         "memos": 0,
         "cell_summaries": 0,
         "conclusions": 0,
+        "suggestion_rejections": 0,
     }
     assert report["already_here"]["codings"] == 1 and report["already_here"]["codes"] == 6
     assert report["conflicts"] == []
@@ -379,3 +380,146 @@ def test_memos_are_added_or_reported(copies) -> None:
         "JOIN coder d ON d.id = c.coder_id JOIN source s ON s.id = c.source_id "
         "WHERE m.target = 'coding'",
     ) == [("he means the café owners", "nur", "ben")]
+
+
+# -- what the later features keep in a project: review memos, rejected suggestions, replaced texts
+
+
+def test_review_memos_come_along_marked_as_review(copies) -> None:
+    """A supervisor's review memo on OTHER stays a review memo here, beside the coder's analytic
+    memo on the same source; merging again adds nothing."""
+    ours, theirs = copies
+    from qualcode.storage.codings import coder_id
+    from qualcode.storage.memos import save_memo
+    from qualcode.storage.review import save_review_memo
+
+    ratna = "SELECT id FROM source WHERE name = 'ratna'"
+    with Project.open(theirs) as p:
+        with p.write() as s:
+            source = s.connection().execute(text(ratna)).scalar_one()
+            save_memo(s, "source", source, coder_id(s, "ben"), "turn 2 is about reach", actor="ben")
+        save_review_memo(p, "prof", "source", source, "recode turn 2?")
+        save_review_memo(p, "prof", "project", None, "consistent so far")
+    result = run("merge", str(theirs), "--format", "json", db=ours)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["added"]["memos"] == 3
+    memos = (
+        "SELECT m.kind, m.target, s.name, d.name, m.text FROM memo m "
+        "JOIN coder d ON d.id = m.coder_id LEFT JOIN source s ON s.id = m.target_id "
+        "AND m.target = 'source' ORDER BY m.kind, m.text"
+    )
+    assert rows(ours, memos) == [
+        ("analytic", "source", "ratna", "ben", "turn 2 is about reach"),
+        ("review", "project", None, "prof", "consistent so far"),
+        ("review", "source", "ratna", "prof", "recode turn 2?"),
+    ]
+    before = fingerprint(ours)
+    again = json.loads(run("merge", str(theirs), "--format", "json", db=ours).stdout)
+    assert again["added"]["memos"] == 0 and again["already_here"]["memos"] == 3
+    assert fingerprint(ours) == before
+
+
+def _reject(location: Path | str, source: str, ordinal: int, code: str, coder: str) -> None:
+    """Record a rejected suggestion as the Suggestions queue does."""
+    from qualcode.storage.codings import coder_id
+    from qualcode.storage.models import SuggestionRejection
+
+    with Project.open(location) as p, p.write() as s:
+        conn = s.connection()
+        segment = conn.execute(
+            text(
+                "SELECT g.id FROM segment g JOIN source s ON s.id = g.source_id "
+                "WHERE s.name = :s AND g.ordinal = :o"
+            ),
+            {"s": source, "o": ordinal},
+        ).scalar_one()
+        code_id = conn.execute(
+            text("SELECT id FROM code WHERE name = :c"), {"c": code}
+        ).scalar_one()
+        s.add(
+            SuggestionRejection(
+                segment_id=segment, code_id=code_id, coder_id=coder_id(s, coder), score=80.0,
+                matched="café",
+            )
+        )  # fmt: skip
+
+
+REJECTED_SQL = (
+    "SELECT s.name, g.ordinal, c.path, d.name, r.matched FROM suggestion_rejection r "
+    "JOIN segment g ON g.id = r.segment_id JOIN source s ON s.id = g.source_id "
+    "JOIN code c ON c.id = r.code_id LEFT JOIN coder d ON d.id = r.coder_id ORDER BY 1, 2, 3"
+)
+
+
+def test_rejected_suggestions_come_along(copies) -> None:
+    """A suggestion Ben rejected on his copy is not suggested again after the merge: on a source
+    both have, and on his new source; one both rejected is matched, not doubled."""
+    ours, theirs = copies
+    _reject(ours, "ratna", 4, "Motivation", "ana")
+    _reject(theirs, "ratna", 4, "Motivation", "ben")  # the same rejection, by another coder
+    _reject(theirs, "ratna", 2, "Licensing cost", "ben")
+    _reject(theirs, "nur", 1, "Motivation", "ben")
+    dry = json.loads(run("merge", str(theirs), "--dry-run", "--format", "json", db=ours).stdout)
+    assert (
+        dry["added"]["suggestion_rejections"],
+        dry["already_here"]["suggestion_rejections"],
+    ) == (
+        2,
+        1,
+    )
+    result = run("merge", str(theirs), db=ours)
+    assert result.exit_code == 0, result.output
+    assert rows(ours, REJECTED_SQL) == [
+        ("nur", 1, "Enabling/Motivation", "ben", "café"),
+        ("ratna", 2, "Obstacles/Licensing cost", "ben", "café"),
+        ("ratna", 4, "Enabling/Motivation", "ana", "café"),
+    ]
+    audited = rows(ours, "SELECT COUNT(*) FROM audit_log WHERE action = 'reject'")
+    assert audited == [(2,)]
+    before = fingerprint(ours)
+    assert "nothing new" in run("merge", str(theirs), db=ours).output
+    assert fingerprint(ours) == before
+
+
+def _replace(location: Path | str, folder: Path, new_text: str) -> None:
+    corrected = folder / "ratna-corrected.txt"
+    corrected.write_text(new_text, encoding="utf-8")
+    result = run("source", "replace", "ratna", str(corrected), db=location)
+    assert result.exit_code == 0, result.output
+
+
+CORRECTED = INTERVIEW.replace("The café owners came too.", "The cafe owners came as well.")
+
+
+def test_a_source_replaced_on_one_side_is_a_conflict_that_says_which(copies, tmp_path) -> None:
+    """Nothing breaks on a project whose text was replaced (its revisions and flagged codings
+    stay where they were made): the source is a conflict naming the side that replaced it, and
+    once both sides have the same text the next merge brings its codings."""
+    ours, theirs = copies
+    _replace(theirs, tmp_path, CORRECTED)
+    report = json.loads(run("merge", str(theirs), "--format", "json", db=ours).stdout)
+    [conflict] = [c for c in report["conflicts"] if c["kind"] == "source"]
+    assert conflict["what"] == "ratna"
+    assert conflict["ours"].endswith(tuple("0123456789abcdef"))  # no note: not replaced here
+    assert conflict["theirs"].endswith(", replaced since")
+    assert conflict["outcome"] == "same name, another text: not merged, nor its codings and memos"
+    bens_ratna = (
+        "SELECT COUNT(*) FROM coding c JOIN coder d ON d.id = c.coder_id "
+        "JOIN source s ON s.id = c.source_id WHERE d.name = 'ben' AND s.name = 'ratna'"
+    )
+    assert rows(ours, bens_ratna) == [(0,)]
+    assert rows(ours, "SELECT COUNT(*) FROM source_revision") == [(0,)]  # history not carried
+    # The supervisor replaces the text here too: the same sha256, so Ben's codings come.
+    _replace(ours, tmp_path, CORRECTED)
+    report = json.loads(run("merge", str(theirs), "--format", "json", db=ours).stdout)
+    assert not [c for c in report["conflicts"] if c["kind"] == "source"]
+    assert rows(ours, bens_ratna) == rows(theirs, bens_ratna) == [(2,)]
+
+
+def test_a_source_replaced_here_only_is_a_conflict_that_says_so(copies, tmp_path) -> None:
+    ours, theirs = copies
+    _replace(ours, tmp_path, CORRECTED)
+    report = json.loads(run("merge", str(theirs), "--format", "json", db=ours).stdout)
+    [conflict] = [c for c in report["conflicts"] if c["kind"] == "source"]
+    assert conflict["ours"].endswith(", replaced since")
+    assert not conflict["theirs"].endswith(", replaced since")

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from conftest import run
-from tui_support import SIZE, demo_copy, sql
+from tui_support import SIZE, demo_copy, notifications, sql
 
 from qualcode.tui.app import make_app
 from qualcode.tui.screens.agreement import AgreementScreen
@@ -76,13 +76,20 @@ async def test_supervisor_decides_disagreements_with_keys(tmp_path: Path) -> Non
             (20, "Protecting/Protection from unequal competition"),
             (22, "Enabling/Programme design and community involvement"),
         ]
-        assert "5 disagreements, 0 decided" in screen.sub_title
+        assert screen.sub_title == "resa (A) vs dewi (B) · segments · 1 compared source"
+        # the count is on the line above the list too: the sub-title is cut off when narrow
+        figures = screen.query_one("#agreement-figures")
+        assert figures.border_subtitle == "5 disagreements, 0 decided"
         # the figures: one row per code both coders used, then the pooled overall row
         assert screen.query_one("#agreement-figures").row_count == 17
         for key in ("n", "a", "b", "down", "2"):  # 8: neither, 14: resa, 18: dewi, skip 20, 22
             await pilot.press(key)
             await pilot.pause()
-        assert "5 disagreements, 4 decided" in screen.sub_title
+        assert figures.border_subtitle == "5 disagreements, 4 decided"
+        await pilot.press("p")  # one pair only: said, and the screen stays on it
+        await pilot.pause()
+        assert screen.coders == ("resa", "dewi")
+        assert "resa and dewi are the only coders with codings" in notifications(app)
     assert decisions(db) == [("sri", 8, "neither"), ("sri", 14, "resa"), ("sri", 18, "dewi"),
                              ("sri", 22, "both")]  # fmt: skip
     assert consensus(db) == [
@@ -158,11 +165,12 @@ async def test_blind_mode_hides_other_coders_and_the_comparison(tmp_path: Path) 
 
 def test_agreement_screen_snapshot(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """You should see the Agreement screen for resa (A) vs dewi (B): the sub-title "resa (A) vs
-    dewi (B) · segments · 1 compared sources · 5 disagreements, 0 decided", a table of codes with
-    units 22, agree %, kappa, alpha and a coloured flag (Product innovation 95.5 0.645 0.650
-    unreliable), and below it the five disagreements on the left, the first one (hadi-sutrisno
-    #8, Product innovation and quality) on the right with the turn's text and the two sides:
-    "A: resa  applied it to the whole segment  magnitude -2" and "B: dewi  did not apply it"."""
+    dewi (B) · segments · 1 compared source", a table of codes with units 22, agree %, kappa,
+    alpha and a coloured flag (Product innovation 95.5 0.645 0.650 unreliable) whose bottom edge
+    reads "5 disagreements, 0 decided", and below it the five disagreements on the left, the
+    first one (hadi-sutrisno #8, Product innovation and quality) on the right with the turn's
+    text and the two sides: "A: resa  applied it to the whole segment  magnitude -2" and
+    "B: dewi  did not apply it". The footer lists a, b, 2, n and u (Segment / character)."""
     db = double_coded_demo(tmp_path)
     assert snap_compare(make_app(str(db), coder="sri"), terminal_size=(120, 36), press=["A"])
 
@@ -185,6 +193,9 @@ async def test_review_mode_reads_agreement_and_keeps_blind_mode(tmp_path: Path) 
             b.binding.action.split("(")[0] for b in screen.active_bindings.values() if b.enabled
         }
         assert not {"accept", "accept_agreed"} & enabled
+        # what a reviewer can do here is in the footer: switch the unit
+        shown = {k for k, b in screen.active_bindings.items() if b.enabled and b.binding.show}
+        assert "u" in shown
         await pilot.press("a", "b", "2", "n", "g")
         await pilot.pause()
     assert sql(db, "SELECT COUNT(*) FROM coding") == before
@@ -195,3 +206,79 @@ async def test_review_mode_reads_agreement_and_keeps_blind_mode(tmp_path: Path) 
         app = make_app(str(db), coder=reviewer, review=True)
         async with app.run_test(size=SIZE):
             assert app.shown_coder == shown
+
+
+async def test_the_app_says_when_blind_mode_hides_the_others(tmp_path: Path) -> None:
+    """Opening while blind mode hides other coders' codings is not a silently empty project: a
+    reviewer who is not a supervisor is told why and how to see them; a coder is reminded."""
+    db = double_coded_demo(tmp_path)
+    app = make_app(str(db), coder="prof", review=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not [n for n in notifications(app) if "blind" in n]  # blind mode off: nothing
+    assert run("blind", "on", "--supervisor", "sri", db=db).exit_code == 0
+    expected = {
+        ("prof", True): [
+            "blind mode is on and prof is not one of its supervisors (sri): you see only your "
+            "own codings and no Agreement screen ('qualcode blind on --supervisor prof' or "
+            "'qualcode blind off' opens them)"
+        ],
+        ("dewi", False): [
+            "blind mode is on: you see only your own codings until 'qualcode blind off'"
+        ],
+        ("sri", True): [],
+        ("sri", False): [],
+    }
+    for (who, review), told in expected.items():
+        app = make_app(str(db), coder=who, review=review)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert [n for n in notifications(app) if "blind" in n] == told, (who, review)
+
+
+async def test_keyword_in_context_keeps_blind_mode(tmp_path: Path) -> None:
+    """The KWIC screen lists the codes on each hit: while blind, a coder's own only (resa's
+    Product innovation on turn 8 of hadi-sutrisno stays hidden from dewi); a supervisor, and
+    everyone once blind mode is off, sees every coder's."""
+    from qualcode.tui.screens.kwic import KwicScreen
+
+    db = double_coded_demo(tmp_path)
+    assert run("blind", "on", "--supervisor", "sri", db=db).exit_code == 0
+    dewis = ("Empowering/Training and coaching", "Enabling/Motivation and socialisation")
+    everyones = tuple(sorted((*dewis, "Empowering/Product innovation and quality")))
+    for who, codes in (("dewi", tuple(sorted(dewis))), ("sri", everyones)):
+        app = make_app(str(db), coder=who)
+        async with app.run_test(size=SIZE) as pilot:
+            app.action_kwic("Packaging was mentioned")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, KwicScreen)
+            [hit] = screen.hits
+            assert (hit.source, hit.codes) == ("hadi-sutrisno", codes), who
+
+
+async def test_memos_screen_keeps_blind_mode(tmp_path: Path) -> None:
+    """While blind, a coder's Memos screen holds the supervisors' review memos and their own
+    analytic memos, not a colleague's (a memo on a source says how she reads it)."""
+    from qualcode.storage.codings import coder_id
+    from qualcode.storage.memos import save_memo
+    from qualcode.storage.project import Project
+    from qualcode.storage.review import save_review_memo
+    from qualcode.tui.screens.memos import MemosScreen
+
+    db = double_coded_demo(tmp_path)
+    with Project.open(str(db)) as p:
+        with p.write() as s:
+            for who, body in (("resa", "resa reads it as capital"), ("dewi", "dewi: packaging")):
+                save_memo(s, "project", None, coder_id(s, who), body, actor=who)
+        save_review_memo(p, "sri", "project", None, "settle turn 8 first")
+    assert run("blind", "on", "--supervisor", "sri", db=db).exit_code == 0
+    everything = ["settle turn 8 first", "resa reads it as capital", "dewi: packaging"]
+    for who, texts in (("dewi", ["settle turn 8 first", "dewi: packaging"]), ("sri", everything)):
+        app = make_app(str(db), coder=who)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("w")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, MemosScreen)
+            assert [m.text for m in screen.memos] == texts, who

@@ -32,6 +32,7 @@ WHAT = {
     "memo": "memos",
     "cell_summary": "cell summaries",
     "conclusion": "conclusions",
+    "suggestion_rejection": "suggestion rejections",
 }
 
 

@@ -1,9 +1,10 @@
 """Writing a merge plan into this project, inside the caller's one write transaction.
 
 Rows are created parents first (coders, informants, codes, sources with their segments, then
-codings, memos, cell summaries, conclusions), each id of OTHER mapped to the new id here as it is
-created, so that later rows refer to the right ones. Each created row gets an audit entry naming
-the merge as its origin, and the merge itself one entry with its counts and conflicts.
+codings, memos, cell summaries, conclusions, rejected suggestions), each id of OTHER mapped to
+the new id here as it is created, so that later rows refer to the right ones. Each created row
+gets an audit entry naming the merge as its origin, and the merge itself one entry with its
+counts and conflicts.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def apply_plan(session: Session, plan: MergePlan, actor: str, origin: str) -> No
     _sources(w)
     _codings(w)
     _memos_summaries_conclusions(w)
+    _rejections(w)
     conflicts = [c.as_dict() for c in plan.conflicts]
     w.audit("project", None, "merge", added=plan.added(), conflicts=conflicts)
     w.conn.execute(insert(AuditEntry), w.audits)
@@ -167,3 +169,34 @@ def _conclusion(w: _Writer, row: Row) -> None:
             t = TABLES[table].__table__  # type: ignore[attr-defined]
             w.conn.execute(insert(t), [{"conclusion_id": new_id, column: i} for i in ids])
     w.audit("conclusion", new_id, statement=row["statement"], codes=codes, codings=codings)
+
+
+def _rejections(w: _Writer) -> None:
+    """OTHER's rejected suggestions, each on the segment here with the same span of the same
+    source (the plan kept only those that have one)."""
+    rows = w.plan.new["suggestion_rejection"]
+    if not rows:
+        return
+    segment = TABLES["segment"].__table__  # type: ignore[attr-defined]
+    sources = sorted({w.plan.ids["source"][r["source_id"]] for r in rows})
+    spans = {
+        (g.source_id, g.start, g.end): g.id
+        for g in w.conn.execute(
+            select(segment.c.id, segment.c.source_id, segment.c.start, segment.c.end).where(
+                segment.c.source_id.in_(sources)
+            )
+        )
+    }
+    for row in rows:
+        source = w.plan.ids["source"][row["source_id"]]
+        segment_id = spans[(source, row["start"], row["end"])]
+        values = {
+            "segment_id": segment_id,
+            "code_id": w.plan.ids["code"][row["code_id"]],
+            "coder_id": w.mapped("coder", row["coder_id"]),
+            "score": row["score"],
+            "matched": row["matched"],
+            "rejected_at": row["rejected_at"],
+        }
+        new_id = w.insert("suggestion_rejection", values)
+        w.audit("suggestion", new_id, "reject", segment_id=segment_id, code_id=values["code_id"])

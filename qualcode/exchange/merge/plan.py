@@ -5,7 +5,12 @@ Matching (the same rules as the issue states them):
 - codes by GUID, then by path; a new code goes under its parent as it is named here;
 - sources by the sha256 of their text (so offsets into the text mean the same on both sides);
 - codings by (source, code, coder, start, end); memos by (target, coder, kind); cell summaries by
-  (display, row, column); conclusions by their statement.
+  (display, row, column); conclusions by their statement;
+- rejected suggestions by (source, segment span, code): a suggestion one coder rejected on their
+  copy stays rejected here.
+A source's text history (``qualcode source replace``: its revisions and the codings flagged for
+review) stays with the project it was replaced in; a source replaced on one side only is a
+conflict (another text under the same name), and the conflict says which side replaced it.
 
 Nothing here is overwritten: a row that exists on both sides with other values is a conflict and
 keeps this project's values. A source of OTHER that is not here is brought in, with its segments,
@@ -22,7 +27,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -108,6 +113,7 @@ TABLES = {
     "conclusion": models.Conclusion,
     "conclusion_code": models.ConclusionCode,
     "conclusion_coding": models.ConclusionCoding,
+    "suggestion_rejection": models.SuggestionRejection,
 }
 # Settings that come with the codebook: taken from OTHER when this project has none (a project
 # that has no codebook yet gets OTHER's), a conflict when both have different ones.
@@ -191,6 +197,7 @@ def plan_merge(ours: Session, theirs: Connection) -> MergePlan:
     _plan_memos(plan, here, theirs)
     _plan_summaries(plan, here, theirs)
     _plan_conclusions(plan, here, theirs)
+    _plan_rejections(plan, here, theirs)
     return plan
 
 
@@ -310,12 +317,14 @@ def _plan_sources(plan: MergePlan, here: Connection, theirs: Connection) -> None
             plan.matched["source"] += 1
         elif row["name"] in by_name:
             plan.skipped_sources.add(row["id"])
+            mine = by_name[row["name"]]
+            ours_note, theirs_note = _replaced_where(here, theirs, mine, row)
             plan.conflicts.append(
                 Conflict(
                     "source",
                     row["name"],
-                    f"text sha256 {by_name[row['name']]['sha256'][:12]}",
-                    f"text sha256 {row['sha256'][:12]}",
+                    f"text sha256 {mine['sha256'][:12]}{ours_note}",
+                    f"text sha256 {row['sha256'][:12]}{theirs_note}",
                     "same name, another text: not merged, nor its codings and memos",
                 )
             )
@@ -324,6 +333,24 @@ def _plan_sources(plan: MergePlan, here: Connection, theirs: Connection) -> None
     wanted = [r["id"] for r in new]
     for seg in read_rows(theirs, "segment", "source_id", wanted) if wanted else []:
         plan.segments.setdefault(seg["source_id"], []).append(seg)
+
+
+def _replaced_where(here: Connection, theirs: Connection, mine: Row, row: Row) -> tuple[str, str]:
+    """Which side replaced the source's text (``qualcode source replace``) since the copy was
+    made, as the sides' text histories tell: a note for our column and one for theirs."""
+
+    def earlier_texts(conn: Connection, source_id: int) -> set[str]:
+        if not inspect(conn).has_table("source_revision"):
+            return set()  # a project from before source replace
+        query = text("SELECT sha256 FROM source_revision WHERE source_id = :s")
+        return set(conn.execute(query, {"s": source_id}).scalars())
+
+    replaced = ", replaced since"
+    if row["sha256"] in earlier_texts(here, mine["id"]):
+        return replaced, ""
+    if mine["sha256"] in earlier_texts(theirs, row["id"]):
+        return "", replaced
+    return "", ""
 
 
 def _plan_codings(plan: MergePlan, ours: Session, theirs: Connection) -> None:
@@ -498,6 +525,44 @@ def _plan_conclusions(plan: MergePlan, here: Connection, theirs: Connection) -> 
             [c["code_id"] for c in codes if c["conclusion_id"] == row["id"]],
             [c["coding_id"] for c in codings if c["conclusion_id"] == row["id"]],
         )
+
+
+def _rejections(conn: Connection) -> list[Row]:
+    """Rejected suggestions with their segment's source and span (typed, as ``read_rows``)."""
+    r = models.SuggestionRejection.__table__.c  # type: ignore[attr-defined]
+    g = models.Segment.__table__.c  # type: ignore[attr-defined]
+    query = (
+        select(g.source_id, g.start, g.end, r.code_id, r.coder_id, r.score, r.matched)
+        .add_columns(r.rejected_at)
+        .join_from(models.SuggestionRejection.__table__, models.Segment.__table__)  # type: ignore[attr-defined]
+        .order_by(g.source_id, g.start, r.code_id)
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def _plan_rejections(plan: MergePlan, here: Connection, theirs: Connection) -> None:
+    """OTHER's rejected suggestions not rejected here. A segment is matched by its span: where
+    a source is segmented otherwise here, its rejections are left out rather than put on the
+    wrong turn."""
+    _ids, new = _start(plan, "suggestion_rejection")
+    if not inspect(theirs).has_table("suggestion_rejection"):
+        return  # OTHER predates suggestions
+    ours = {(r["source_id"], r["start"], r["end"], r["code_id"]) for r in _rejections(here)}
+    spans = {
+        (r["source_id"], r["start"], r["end"])
+        for r in read_rows(here, "segment", "source_id", list(plan.ids["source"].values()))
+    }
+    for row in _rejections(theirs):
+        if row["source_id"] in plan.skipped_sources:
+            continue
+        source = plan.ids["source"].get(row["source_id"])
+        code = plan.ids["code"].get(row["code_id"])
+        if source is not None and (source, row["start"], row["end"]) not in spans:
+            continue  # segmented otherwise here
+        if (source, row["start"], row["end"], code) in ours:
+            plan.matched["suggestion_rejection"] += 1
+        else:
+            new.append(row)
 
 
 def _show(value: Any, width: int = 80) -> str:

@@ -106,7 +106,7 @@ class AgreementScreen(ReviewAware, Screen[None]):
         Binding("n", "accept('neither')", "Neither", id="agreement.accept_neither"),
         Binding("g", "accept_agreed", "Copy agreed", id="agreement.agreed", show=False),
         Binding("p", "next_pair", "Next pair", id="agreement.pair", show=False),
-        Binding("u", "toggle_unit", "Segment / character", id="agreement.unit", show=False),
+        Binding("u", "toggle_unit", "Segment / character", id="agreement.unit"),
     ]
 
     def __init__(self, pairs: list[tuple[str, str]]) -> None:
@@ -170,10 +170,14 @@ class AgreementScreen(ReviewAware, Screen[None]):
     def update_title(self) -> None:
         first, second = self.coders
         decided = sum(1 for d in self.items if d.decision)
+        sources = "source" if self.compared == 1 else "sources"
         self.sub_title = (
-            f"{first} (A) vs {second} (B) · {self.unit}s · {self.compared} compared "
-            f"sources · {len(self.items)} disagreements, {decided} decided"
+            f"{first} (A) vs {second} (B) · {self.unit}s · {self.compared} compared {sources}"
         )
+        # Also on the line above the list: the sub-title is cut off in a narrow terminal, and
+        # how many are left to decide is what the supervisor watches.
+        figures = self.query_one(DataTable)
+        figures.border_subtitle = f"{len(self.items)} disagreements, {decided} decided"
 
     def show_item(self) -> None:
         pane = self.query_one("#disagreement", Static)
@@ -231,6 +235,10 @@ class AgreementScreen(ReviewAware, Screen[None]):
         self.notify(f"copied {copied} agreements into '{CONSENSUS}'", timeout=3)
 
     def action_next_pair(self) -> None:
+        if len(self.pairs) == 1:
+            first, second = self.coders
+            self.notify(f"{first} and {second} are the only coders with codings", timeout=3)
+            return
         self.pair = (self.pair + 1) % len(self.pairs)
         self.reload()
 

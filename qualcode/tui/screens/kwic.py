@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from qualcode.analysis.kwic import KwicHit, kwic
 from qualcode.core.errors import QualcodeError
+from qualcode.tui.blind import visible_coder
 
 WIDTH = 36  # context characters on each side
 
@@ -62,7 +63,9 @@ class KwicScreen(Screen[None]):
     def show(self, term: str) -> None:
         try:
             with self.app.project.read() as s:  # type: ignore[attr-defined]
-                self.hits = kwic(s, term, width=WIDTH) if term.strip() else []
+                # blind mode: only the coder's own codes on the hits
+                who = visible_coder(s, self.app)
+                self.hits = kwic(s, term, width=WIDTH, coder=who) if term.strip() else []
         except QualcodeError as err:
             self.notify(str(err), severity="warning")
             return

@@ -3,7 +3,8 @@
 Keys: ↑/↓ move, ``a`` (review mode only) writes your review memo on the project, Escape goes
 back. Analytic memos are the coders' (written in the Coding screen with ``m``, ``M``, ``C``);
 review memos are a supervisor's, left in review mode, shown under a "REVIEW" mark with the
-reviewer's name.
+reviewer's name. While blind mode is on, a coder sees the review memos and their own analytic
+memos only.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from textual.widgets.option_list import Option
 
 from qualcode.core.errors import QualcodeError
 from qualcode.storage.memos import MemoRow, list_memos
+from qualcode.tui.blind import visible_coder
 from qualcode.tui.review import ReviewAware, in_review
 
 REVIEW_STYLE = "bold magenta"
@@ -56,6 +58,9 @@ class MemosScreen(ReviewAware, Screen[None]):
     def reload(self) -> None:
         with self.app.project.read() as s:  # type: ignore[attr-defined]
             self.memos = list_memos(s)
+            only = visible_coder(s, self.app)
+        if only is not None:  # blind mode: the other coders' analytic memos would show their work
+            self.memos = [m for m in self.memos if m.kind == "review" or m.author == only]
         listing = self.query_one(OptionList)
         listing.clear_options()
         for memo in self.memos:

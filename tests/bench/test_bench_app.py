@@ -15,14 +15,14 @@ import time
 from pathlib import Path
 
 import pytest
+from bench_results import record
 from textual.app import App
 from textual.binding import Binding
 from textual.widgets import Static
 
-from bench_results import record
+from qualcode.core.codebook import load_codebook
 from qualcode.ingest.importer import import_files
 from qualcode.storage.codes import load_codebook_into
-from qualcode.core.codebook import load_codebook
 from qualcode.storage.project import Project
 from qualcode.tui.app import make_app
 from qualcode.tui.screens.coding import CodingScreen
@@ -113,7 +113,7 @@ async def test_open_20000_segment_transcript(big_project: tuple[str, int]) -> No
 
 
 class EmptyApp(App[None]):
-    """The floor: a Textual app whose key does the least a key can do and still update the screen."""
+    """The floor: a Textual app whose key does the least a key can and still update the screen."""
 
     BINDINGS = [Binding("2", "press", "press")]
 

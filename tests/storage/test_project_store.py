@@ -74,7 +74,8 @@ def test_schema_version_recorded(store: Project) -> None:
 def test_project_from_a_newer_qualcode_is_refused(tmp_path: Path, store: Project) -> None:
     with store.write() as s:
         s.connection().exec_driver_sql(
-            "INSERT INTO schema_migration (id, name, applied_at) VALUES (999, 'future', '2030-01-01')"
+            "INSERT INTO schema_migration (id, name, applied_at) "
+            "VALUES (999, 'future', '2030-01-01')"
         )
     store.close()
     with pytest.raises(QualcodeError, match="newer qualcode"):

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import bindparam, insert, text
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from qualcode.core.errors import InputError, QualcodeError
 from qualcode.storage.codes import magnitude_scale, resolve_code
-from qualcode.storage.codings import check_magnitude, check_span, coder_id
-from qualcode.storage.models import AuditEntry, Code, Coding, Segment, Source, utcnow
+from qualcode.storage.codings import check_magnitude, check_span, coder_id, coding_ids_by_key
+from qualcode.storage.models import AuditEntry, Code, Coding, Source, utcnow
 from qualcode.storage.project import Project
 
 COLUMNS = ("source", "segment", "start", "end", "code", "coder", "magnitude", "memo")
@@ -65,7 +65,11 @@ def import_codings_csv(
         coder_ids = {
             name: coder_id(session, name, actor) for name in sorted({r.coder for r in rows})
         }
-        present = _existing_keys(session, {r.source.id for r in rows if r.source.id is not None})
+        present = set(
+            coding_ids_by_key(
+                session.connection(), {r.source.id for r in rows if r.source.id is not None}
+            )
+        )
         now = utcnow()
         new: list[dict[str, object]] = []
         for r in rows:
@@ -88,12 +92,15 @@ def import_codings_csv(
                 }
             )
         if new:
-            inserted = session.execute(
-                insert(Coding).returning(col(Coding.id), sort_by_parameter_order=True), new
-            )
-            ids = [row[0] for row in inserted]
-            session.execute(
-                insert(AuditEntry),
+            conn = session.connection()
+            conn.execute(insert(Coding.__table__), new)  # type: ignore[attr-defined]
+            by_key = coding_ids_by_key(conn, {r["source_id"] for r in new})  # type: ignore[misc]
+            ids = [
+                by_key[(r["source_id"], r["code_id"], r["coder_id"], r["start"], r["end"])]  # type: ignore[index]
+                for r in new
+            ]
+            conn.execute(
+                insert(AuditEntry.__table__),  # type: ignore[attr-defined]
                 [
                     {
                         "at": now,
@@ -149,7 +156,7 @@ def _resolve_rows(
     sources = {s.name: s for s in session.exec(select(Source))}
     scale = magnitude_scale(session)
     code_cache: dict[str, Code] = {}
-    segment_cache: dict[tuple[int, int], Segment | None] = {}
+    segment_cache: dict[int, dict[int, tuple[int, int]]] = {}  # source id -> ordinal -> span
     rows: list[CodingRow] = []
     line = 1
     try:
@@ -187,7 +194,7 @@ def _resolve(
     sources: dict[str, Source],
     scale: object,
     code_cache: dict[str, Code],
-    segment_cache: dict[tuple[int, int], Segment | None],
+    segment_cache: dict[int, dict[int, tuple[int, int]]],
     default_coder: str | None,
 ) -> CodingRow:
     def fail(reason: str) -> InputError:
@@ -201,19 +208,23 @@ def _resolve(
     ordinal = _int(values.get("segment"), "segment", fail)
     if ordinal is not None:
         assert source.id is not None
-        key = (source.id, ordinal)
-        if key not in segment_cache:
-            segment_cache[key] = session.exec(
-                select(Segment).where(Segment.source_id == source.id, Segment.ordinal == ordinal)
-            ).first()
-        segment = segment_cache[key]
-        if segment is None:
+        if source.id not in segment_cache:  # a source's segments in one query, not one a row
+            segment_cache[source.id] = {
+                ordinal: (seg_start, seg_end)
+                for ordinal, seg_start, seg_end in session.connection().execute(
+                    text('SELECT ordinal, start, "end" FROM segment WHERE source_id = :s'),
+                    {"s": source.id},
+                )
+            }
+        span = segment_cache[source.id].get(ordinal)
+        if span is None:
             raise fail(f"source '{name}' has no segment {ordinal}")
+        seg_start, seg_end = span
         if start is None and end is None:
-            start, end = segment.start, segment.end
+            start, end = seg_start, seg_end
         elif start is None or end is None:
             raise fail("give both start and end, or neither")
-        elif not (segment.start <= start and end <= segment.end):
+        elif not (seg_start <= start and end <= seg_end):
             raise fail(f"span [{start}, {end}) is not inside segment {ordinal}")
     elif start is None or end is None:
         raise fail("give a segment, or both start and end")
@@ -250,15 +261,6 @@ def _int(value: str | None, column: str, fail: object) -> int | None:
         return int(value)
     except ValueError:
         raise fail(f"{column} must be a whole number, not '{value}'") from None  # type: ignore[operator]
-
-
-def _existing_keys(session: Session, source_ids: set[int]) -> set[tuple[int, ...]]:
-    if not source_ids:
-        return set()
-    sql = text(
-        'SELECT source_id, code_id, coder_id, start, "end" FROM coding WHERE source_id IN :ids'
-    ).bindparams(bindparam("ids", expanding=True))
-    return {tuple(r) for r in session.connection().execute(sql, {"ids": sorted(source_ids)})}
 
 
 # -- export -------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ line costs no more than 1 MB of short ones.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 SEGMENT_MODES = ("turn", "paragraph", "sentence")
@@ -128,23 +129,25 @@ class _Turn:
     prefix: TurnPrefix
 
 
-def _find_turns(text: str) -> list[_Turn]:
-    turns = []
+def _iter_turns(text: str) -> Iterator[_Turn]:
     pos, n = 0, len(text)
     while pos < n:
         end = text.find("\n", pos)
         if end < 0:
             end = n
-        prefix = parse_turn_prefix(text, pos, end)
+        prefix = parse_turn_prefix(text, pos, end) if end > pos else None  # not on blank lines
         if prefix is not None:
-            turns.append(_Turn(pos, prefix))
+            yield _Turn(pos, prefix)
         pos = end + 1
-    return turns
+
+
+def _find_turns(text: str) -> list[_Turn]:
+    return list(_iter_turns(text))
 
 
 def has_turns(text: str) -> bool:
-    """Whether any line starts a turn (a speaker prefix or a timestamp)."""
-    return bool(_find_turns(text))
+    """Whether any line starts a turn (a speaker prefix or a timestamp); stops at the first."""
+    return next(_iter_turns(text), None) is not None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session, select
@@ -19,8 +20,8 @@ from qualcode.core.errors import InputError
 from qualcode.core.segmentation import SEGMENT_MODES
 from qualcode.ingest.metadata import InformantMeta, Metadata, load_metadata
 from qualcode.ingest.readers import ParsedSource, read_source
-from qualcode.storage.models import SOURCE_KINDS, Informant, Segment, Source
-from qualcode.storage.project import Project, audit
+from qualcode.storage.models import SOURCE_KINDS, AuditEntry, Informant, Segment, Source, utcnow
+from qualcode.storage.project import Project, audit, audit_row
 
 METADATA_NAMES = ("informants.yaml", "informants.yml", "informants.csv")
 
@@ -106,8 +107,7 @@ def import_files(
             names.add(plan.name)
             report.imported.append(plan)
         informant_ids = _ensure_informants(session, report, metas, role, actor)
-        for plan in report.imported:
-            _store(session, plan, informant_ids, actor)
+        _store_all(session, report.imported, informant_ids, actor)
     return report
 
 
@@ -177,22 +177,31 @@ def _ensure_informants(
         for person in meta.informants:
             described.setdefault(person.name, person)
     wanted = {p.informant for p in report.imported if p.informant}
+    # One read of the known informants and a Core insert per new one (a study may bring
+    # thousands): no ORM object, flush or audit object per informant.
+    existing = {row.name: row for row in session.exec(select(Informant))}
+    conn = session.connection()
+    created: list[dict[str, object]] = []
     ids: dict[str, int] = {}
     for name in sorted(wanted):
         info: InformantMeta | None = described.get(name)
-        row = session.exec(select(Informant).where(Informant.name == name)).first()
+        row = existing.get(name)
         if row is None:
-            row = Informant(
-                name=name,
-                pseudonym=info.pseudonym if info else None,
-                role=(info.role if info else None) or role,
-                attributes=json.dumps(info.attributes if info else {}, ensure_ascii=False),
-            )
-            session.add(row)
-            session.flush()
+            who = {
+                "name": name,
+                "pseudonym": info.pseudonym if info else None,
+                "role": (info.role if info else None) or role,
+                "attributes": json.dumps(info.attributes if info else {}, ensure_ascii=False),
+                "created_at": utcnow(),
+            }
+            key = conn.execute(insert(_table(Informant)).values(**who)).inserted_primary_key
+            ids[name] = key[0]
             report.created_informants.append(name)
-            audit(session, actor, "create", "informant", row.id, name=name, role=row.role)
-        elif info is not None:
+            created.append(
+                audit_row(actor, "create", "informant", key[0], name=name, role=who["role"])
+            )
+            continue
+        if info is not None:
             _update_informant(session, row, info, actor)
         elif role and not row.role:
             row.role = role
@@ -200,6 +209,8 @@ def _ensure_informants(
             audit(session, actor, "update", "informant", row.id, role=role)
         assert row.id is not None
         ids[name] = row.id
+    if created:
+        conn.execute(insert(_table(AuditEntry)), created)
     return ids
 
 
@@ -219,42 +230,56 @@ def _update_informant(session: Session, row: Informant, info: InformantMeta, act
         audit(session, actor, "update", "informant", row.id, **changes)
 
 
-def _store(
-    session: Session, plan: PlannedSource, informant_ids: dict[str, int], actor: str
+def _table(model: type) -> Any:
+    """The Core table of a model: bulk writes go through Core, not ORM objects."""
+    return model.__table__  # type: ignore[attr-defined]
+
+
+def _store_all(
+    session: Session, plans: list[PlannedSource], informant_ids: dict[str, int], actor: str
 ) -> None:
-    source = Source(
-        name=plan.name,
-        kind=plan.kind,
-        filename=plan.path.name,
-        sha256=plan.sha256,
-        encoding=plan.parsed.encoding,
-        segmented_by=plan.segment_by,
-        text=plan.parsed.text,
-        informant_id=informant_ids.get(plan.informant) if plan.informant else None,
-    )
-    session.add(source)
-    session.flush()
-    rows = [
-        {
-            "source_id": source.id,
-            "ordinal": i,
-            "start": seg.start,
-            "end": seg.end,
-            "speaker": seg.speaker,
-            "timestamp": seg.timestamp,
-        }
-        for i, seg in enumerate(plan.parsed.segments, start=1)
-    ]
-    session.execute(insert(Segment), rows)  # one executemany, not one ORM object per row
-    audit(
-        session,
-        actor,
-        "import",
-        "source",
-        source.id,
-        name=plan.name,
-        file=plan.path.name,
-        sha256=plan.sha256,
-        segments=len(rows),
-        kind=plan.kind,
-    )
+    """Each source by one Core insert, its segments by one executemany, and the audit entries by
+    one executemany at the end: the ORM's per-object work was most of a large import's time."""
+    conn = session.connection()
+    audits = []
+    for plan in plans:
+        source_id = conn.execute(
+            insert(_table(Source)).values(
+                name=plan.name,
+                kind=plan.kind,
+                filename=plan.path.name,
+                sha256=plan.sha256,
+                encoding=plan.parsed.encoding,
+                segmented_by=plan.segment_by,
+                text=plan.parsed.text,
+                informant_id=informant_ids.get(plan.informant) if plan.informant else None,
+                imported_at=utcnow(),
+            )
+        ).inserted_primary_key[0]
+        rows = [
+            {
+                "source_id": source_id,
+                "ordinal": i,
+                "start": seg.start,
+                "end": seg.end,
+                "speaker": seg.speaker,
+                "timestamp": seg.timestamp,
+            }
+            for i, seg in enumerate(plan.parsed.segments, start=1)
+        ]
+        conn.execute(insert(_table(Segment)), rows)
+        audits.append(
+            audit_row(
+                actor,
+                "import",
+                "source",
+                source_id,
+                name=plan.name,
+                file=plan.path.name,
+                sha256=plan.sha256,
+                segments=len(rows),
+                kind=plan.kind,
+            )
+        )
+    if audits:
+        conn.execute(insert(_table(AuditEntry)), audits)

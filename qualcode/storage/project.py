@@ -122,16 +122,21 @@ def audit(
     **detail: Any,
 ) -> None:
     """Append to the audit log inside the caller's transaction (so both land or neither)."""
-    session.add(
-        AuditEntry(
-            at=utcnow(),
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
-        )
-    )
+    session.add(AuditEntry(**audit_row(actor, action, entity, entity_id, **detail)))
+
+
+def audit_row(
+    actor: str, action: str, entity: str, entity_id: int | None = None, **detail: Any
+) -> dict[str, Any]:
+    """The columns of an audit entry, for bulk writes that insert many at once."""
+    return {
+        "at": utcnow(),
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+    }
 
 
 def audit_entries(session: Session) -> list[AuditEntry]:

@@ -19,10 +19,13 @@ def machine() -> str:
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
 
 
-def record(name: str, median_s: float, *, limit_s: float | None = None, **extra: object) -> dict:
-    """Add or replace the record ``name`` and print it."""
-    entry: dict[str, object] = {"name": name, "median_s": round(median_s, 6)}
-    if limit_s is not None:
+def record(
+    name: str, median_s: float | None, *, limit_s: float | None = None, **extra: object
+) -> dict:
+    """Add or replace the record ``name`` and print it. ``median_s=None`` records a benchmark
+    that was not measured; say why in ``status``."""
+    entry: dict[str, object] = {"name": name, "median_s": _round(median_s)}
+    if limit_s is not None and median_s is not None:
         entry["limit_s"] = limit_s
         entry["ratio"] = round(median_s / limit_s, 3)
     entry.update({k: round(v, 6) if isinstance(v, float) else v for k, v in extra.items()})
@@ -33,3 +36,7 @@ def record(name: str, median_s: float, *, limit_s: float | None = None, **extra:
     RESULTS.write_text(json.dumps(sorted(records, key=lambda r: r["name"]), indent=2) + "\n")
     print(f"\n{name}: {json.dumps(entry)}")
     return entry
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)

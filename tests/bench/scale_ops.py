@@ -308,7 +308,7 @@ def _optional(module: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError as err:
-        raise Unavailable(f"{module} is not in this qualcode ({err})") from None
+        raise Unavailable(f"{module} is not in this qualcode ({err.name} missing)") from None
 
 
 @op("agreement")

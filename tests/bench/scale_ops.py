@@ -17,6 +17,7 @@ import json
 import resource
 import shutil
 import sqlite3
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -28,7 +29,8 @@ from projects import new_project, project_for
 
 from qualcode.storage.project import Project, remove_sqlite_files
 
-WORK = Path(__file__).resolve().parents[2] / "exports" / "bench" / "work"
+HERE = Path(__file__).resolve().parent
+WORK = HERE.parents[1] / "exports" / "bench" / "work"
 
 Op = Callable[[Corpus, Path, int], dict[str, Any]]
 OPS: dict[str, Op] = {}
@@ -234,6 +236,38 @@ def triangulation(corpus: Corpus, db: Path, runs: int) -> dict[str, Any]:
     return {"times": times, "rows": len(result.rows)}
 
 
+# --- the same tables as the peer's (test_bench_peer.py) ---------------------------------------
+
+
+@op("peer_counts")
+def peer_counts(corpus: Corpus, db: Path, runs: int) -> dict[str, Any]:
+    """The count matrix at the codes' level (informants x the 36 sub-codes); per code, the sum
+    over informants is its number of distinct coded segments (a segment has one informant)."""
+    times, table = _display(db, runs, kind="clustered", depth=2)
+    totals = dict.fromkeys(table.columns, 0)
+    for row in table.rows:
+        for column, value in zip(table.columns, row.cells, strict=True):
+            totals[column] += value or 0
+    return {"times": times, "per_code": totals}
+
+
+@op("peer_crosstab")
+def peer_crosstab(corpus: Corpus, db: Path, runs: int) -> dict[str, Any]:
+    """The co-occurrence table of the six themes, the first coder's codings."""
+    from qualcode.analysis.displays import DisplaySpec, build_display
+
+    spec = DisplaySpec(kind="cooccurrence", depth=1, coders=(CODERS[0],))
+    project = Project.open(db)
+    try:
+        with project.read() as session:
+            times, table = repeat(lambda: build_display(session, spec, fmt="json"), runs)
+    finally:
+        project.close()
+    labels = table.columns[::2]  # a count column and a "(c)" column per code
+    matrix = {row.label: dict(zip(labels, row.cells[::2], strict=True)) for row in table.rows}
+    return {"times": times, "matrix": matrix}
+
+
 # --- search ------------------------------------------------------------------------------------
 
 QUERIES = ("training", "the training", "trainng", "credit market", "licnce permit", "zzqxv")
@@ -333,6 +367,20 @@ def suggestions(corpus: Corpus, db: Path, runs: int) -> dict[str, Any]:
     finally:
         project.close()
     return {"times": times, "suggestions": len(found)}
+
+
+def run_op(name: str, scale: str, runs: int) -> dict[str, Any]:
+    """Run this script for ``name`` in a fresh interpreter and return its JSON (the caller's
+    side: test_bench_scales.py and test_bench_peer.py)."""
+    done = subprocess.run(
+        [sys.executable, str(HERE / "scale_ops.py"), name, scale, str(runs)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"{name} at {scale} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str]) -> int:

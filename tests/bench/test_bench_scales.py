@@ -16,37 +16,20 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 from bench_results import record
 from corpus import generate
 from projects import project_for
+from scale_ops import run_op
 
-HERE = Path(__file__).resolve().parent
 SCALES = [s.strip() for s in os.environ.get("QUALCODE_BENCH_SCALES", "S,M").split(",") if s]
 RUNS = {"S": 5, "M": 5, "L": 3}  # analysis operations
 SLOW_RUNS = {"S": 3, "M": 3, "L": 1}  # imports and REFI-QDA, a fresh project each run
 IMPORT_RATIO, MATRIX_RATIO = 3.0, 2.0
 L_LIMITS = {"count_matrix": 1.0, "triangulation": 2.0}
 L_PEAK_MB = 500.0
-
-
-def run_op(op: str, scale: str, runs: int) -> dict[str, Any]:
-    """Run ``scale_ops.py OP SCALE RUNS`` in a fresh interpreter; its last line is the JSON."""
-    done = subprocess.run(
-        [sys.executable, "scale_ops.py", op, scale, str(runs)],
-        cwd=HERE,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise AssertionError(f"{op} at {scale} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module", params=SCALES)

@@ -1,0 +1,128 @@
+"""qualcode against a peer, ``qualitative-coding`` (``qc``), on the same S corpus, in one run.
+
+- import: ``qc corpus import --recursive --importer verbatim`` of the 200 transcripts, against
+  qualcode's import of the same files (target: qualcode at least 5x faster);
+- counts: ``qc codes stats --unit paragraph`` (distinct segments per code) against the count
+  matrix at the codes' level (target: at least 20x faster);
+- co-occurrence: ``qc codes crosstab`` of the six themes with their sub-codes
+  (``--recursive-counts --unit paragraph``) against qualcode's co-occurrence table (target: at
+  least 20x faster). Both for the first coder: the peer pairs codes of different coders on a line,
+  qualcode counts a co-occurrence within one coder's codings (docs/displays.md).
+
+Both sides count the same things, and the test asserts it: each segment is a line and a
+paragraph of the peer's document, and both count distinct segments per code (not coder
+applications). Times are each tool's work for the command, measured inside a process with its
+modules loaded; start-up is compared on its own (test_bench_startup.py). The peer's runs alternate
+with ours.
+
+The peer is installed into exports/bench/peer-venv by the benchmark (never a qualcode dependency);
+when it cannot be, the tests record why and skip.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import statistics
+from pathlib import Path
+
+import pytest
+from bench_results import record
+from corpus import THEMES, Corpus, generate, slug
+from peer import BENCH, coded_peer_project, drive, ensure_peer, peer_files
+from projects import project_for
+from scale_ops import run_op
+
+SCALE = "S"
+RUNS = 3
+OUR_RUNS = 5
+IMPORT_TARGET, TABLE_TARGET = 5.0, 20.0  # how many times faster qualcode must be
+
+
+@pytest.fixture(scope="module")
+def peer() -> tuple[Corpus, Path]:
+    python, why = ensure_peer()
+    if python is None:
+        for name in ("import", "counts", "crosstab"):
+            record(f"peer.{name}_vs_qc", None, status="skipped", why=f"peer not installed: {why}")
+        pytest.skip(f"the peer could not be installed: {why}")
+    corpus = generate(SCALE)
+    project_for(corpus)
+    project, info = coded_peer_project(corpus)
+    print(f"\npeer project: {project} {info}")
+    return corpus, project
+
+
+def compare(name: str, ours: list[float], theirs: list[float], target: float, **extra: object) -> float:
+    """Record the peer's median and ours against it; return how many times faster we are."""
+    mine, peer = statistics.median(ours), statistics.median(theirs)
+    record(f"peer.{name}.qc", peer, runs=len(theirs), scale=SCALE)
+    record(
+        f"peer.{name}_vs_qc",
+        mine,
+        limit_ratio=round(1 / target, 4),
+        ratio=mine / peer,
+        baseline_s=peer,
+        speedup=round(peer / mine, 1),
+        runs=len(ours),
+        scale=SCALE,
+        **extra,
+    )
+    return peer / mine
+
+
+def test_import_against_peer(peer: tuple[Corpus, Path]) -> None:
+    corpus, _ = peer
+    files = peer_files(corpus)
+    ours, theirs = [], []
+    for run in range(RUNS):
+        fresh = BENCH / "work" / "peer-import"
+        shutil.rmtree(fresh, ignore_errors=True)
+        drive("init", fresh, files / "codebook.yaml")
+        done = drive("import", fresh, files / "source")
+        assert done["documents"] == len(corpus.files())
+        theirs.append(float(done["time"]))  # type: ignore[arg-type]
+        ours += run_op("import", SCALE, 1)["times"]
+    assert compare("import", ours, theirs, IMPORT_TARGET) >= IMPORT_TARGET
+
+
+def test_counts_against_peer_stats(peer: tuple[Corpus, Path]) -> None:
+    _, project = peer
+    out = BENCH / "work" / "peer-stats.csv"
+    ours, theirs, per_code = [], [], {}
+    for _ in range(RUNS):
+        theirs.append(float(drive("stats", project, out)["time"]))  # type: ignore[arg-type]
+        mine = run_op("peer_counts", SCALE, OUR_RUNS)
+        ours += mine["times"]
+        per_code = mine["per_code"]
+    with out.open(newline="") as f:
+        peer_counts = {r["Code"]: int(r["Count"]) for r in csv.DictReader(f)}
+    themes = {slug(t) for t in THEMES}
+    theirs_by_code = {c: n for c, n in peer_counts.items() if c not in themes and n}
+    ours_by_code = {slug(path.split("/")[-1]): n for path, n in per_code.items() if n}
+    assert ours_by_code == theirs_by_code, "the peer and qualcode count different segments"
+    speedup = compare(
+        "counts", ours, theirs, TABLE_TARGET, segments_counted=sum(ours_by_code.values())
+    )
+    assert speedup >= TABLE_TARGET
+
+
+def test_cooccurrence_against_peer_crosstab(peer: tuple[Corpus, Path]) -> None:
+    _, project = peer
+    out = BENCH / "work" / "peer-crosstab.csv"
+    themes = [slug(t) for t in THEMES]
+    ours, theirs, matrix = [], [], {}
+    for _ in range(RUNS):
+        done = drive("crosstab", project, out, "ana", *themes)
+        theirs.append(float(done["time"]))  # type: ignore[arg-type]
+        mine = run_op("peer_crosstab", SCALE, OUR_RUNS)
+        ours += mine["times"]
+        matrix = mine["matrix"]
+    with out.open(newline="") as f:
+        peer_matrix = {r["code"]: {c: int(r[c]) for c in themes} for r in csv.DictReader(f)}
+    ours_matrix = {
+        slug(a): {slug(b): n for b, n in row.items()} for a, row in matrix.items()
+    }
+    assert ours_matrix == peer_matrix, "the peer and qualcode count different co-occurrences"
+    speedup = compare("crosstab", ours, theirs, TABLE_TARGET)
+    assert speedup >= TABLE_TARGET

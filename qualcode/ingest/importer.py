@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from qualcode.core.errors import InputError
@@ -194,11 +195,10 @@ def _ensure_informants(
                 "attributes": json.dumps(info.attributes if info else {}, ensure_ascii=False),
                 "created_at": utcnow(),
             }
-            key = conn.execute(insert(_table(Informant)).values(**who)).inserted_primary_key
-            ids[name] = key[0]
+            ids[name] = new_id = _insert_one(conn, Informant, who)
             report.created_informants.append(name)
             created.append(
-                audit_row(actor, "create", "informant", key[0], name=name, role=who["role"])
+                audit_row(actor, "create", "informant", new_id, name=name, role=who["role"])
             )
             continue
         if info is not None:
@@ -235,6 +235,13 @@ def _table(model: type) -> Any:
     return model.__table__  # type: ignore[attr-defined]
 
 
+def _insert_one(conn: Connection, model: type, values: dict[str, Any]) -> int:
+    """Insert one row by Core; its new id."""
+    key = conn.execute(insert(_table(model)).values(**values)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 def _store_all(
     session: Session, plans: list[PlannedSource], informant_ids: dict[str, int], actor: str
 ) -> None:
@@ -243,19 +250,21 @@ def _store_all(
     conn = session.connection()
     audits = []
     for plan in plans:
-        source_id = conn.execute(
-            insert(_table(Source)).values(
-                name=plan.name,
-                kind=plan.kind,
-                filename=plan.path.name,
-                sha256=plan.sha256,
-                encoding=plan.parsed.encoding,
-                segmented_by=plan.segment_by,
-                text=plan.parsed.text,
-                informant_id=informant_ids.get(plan.informant) if plan.informant else None,
-                imported_at=utcnow(),
-            )
-        ).inserted_primary_key[0]
+        source_id = _insert_one(
+            conn,
+            Source,
+            {
+                "name": plan.name,
+                "kind": plan.kind,
+                "filename": plan.path.name,
+                "sha256": plan.sha256,
+                "encoding": plan.parsed.encoding,
+                "segmented_by": plan.segment_by,
+                "text": plan.parsed.text,
+                "informant_id": informant_ids.get(plan.informant) if plan.informant else None,
+                "imported_at": utcnow(),
+            },
+        )
         rows = [
             {
                 "source_id": source_id,

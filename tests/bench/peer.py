@@ -112,6 +112,10 @@ def coded_peer_project(corpus: Corpus) -> tuple[Path, dict[str, object]]:
     drive("init", project, files / "codebook.yaml")
     imported = drive("import", project, files / "source")
     coded = drive("code", project, files / "codes", files / "jobs.json")
-    info = {"import_s": imported["time"], "coding_sessions": coded["sessions"], "code_s": coded["time"]}
+    info = {
+        "import_s": imported["time"],
+        "coding_sessions": coded["sessions"],
+        "code_s": coded["time"],
+    }
     stamp.write_text(json.dumps(info))
     return project, info

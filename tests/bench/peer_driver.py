@@ -93,7 +93,9 @@ def crosstab(folder: Path, out: Path, coder: str, codes: list[str]) -> dict[str,
     """``qc codes crosstab CODES... --recursive-counts --unit paragraph -c CODER -o OUT``."""
     _, viewer = open_corpus(folder)
     t0 = time.perf_counter()
-    viewer.crosstab(codes, recursive_counts=True, unit="paragraph", coders=[coder], outfile=str(out))
+    viewer.crosstab(
+        codes, recursive_counts=True, unit="paragraph", coders=[coder], outfile=str(out)
+    )
     return {"time": time.perf_counter() - t0}
 
 

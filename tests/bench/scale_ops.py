@@ -104,28 +104,28 @@ def import_raw(corpus: Corpus, db: Path, runs: int) -> dict[str, Any]:
         segments = src.execute(
             'SELECT source_id, ordinal, start, "end", speaker, timestamp FROM segment'
         ).fetchall()
+
+    def write(con: sqlite3.Connection) -> None:
+        con.execute("BEGIN IMMEDIATE")
+        con.executemany("INSERT INTO informant VALUES (?, ?, ?, ?, ?, ?)", informants)
+        con.executemany(
+            "INSERT INTO source (id, name, kind, filename, sha256, encoding, segmented_by, "
+            "text, informant_id, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            sources,
+        )
+        con.executemany(
+            'INSERT INTO segment (source_id, ordinal, start, "end", speaker, timestamp) '
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            segments,
+        )
+        con.execute("COMMIT")
+
     times = []
     for _ in range(runs):
         path = scratch("import-raw.db")
         new_project(path, corpus).close()
         con = sqlite3.connect(path, isolation_level=None)
-
-        def write() -> None:
-            con.execute("BEGIN IMMEDIATE")
-            con.executemany("INSERT INTO informant VALUES (?, ?, ?, ?, ?, ?)", informants)  # noqa: B023
-            con.executemany(  # noqa: B023
-                "INSERT INTO source (id, name, kind, filename, sha256, encoding, segmented_by, "
-                "text, informant_id, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                sources,
-            )
-            con.executemany(  # noqa: B023
-                'INSERT INTO segment (source_id, ordinal, start, "end", speaker, timestamp) '
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                segments,
-            )
-            con.execute("COMMIT")
-
-        t, _ = timed(write)
+        t, _ = timed(lambda: write(con))  # noqa: B023
         con.close()
         times.append(t)
     return {"times": times, "segments": len(segments)}

@@ -53,7 +53,9 @@ def peer() -> tuple[Corpus, Path]:
     return corpus, project
 
 
-def compare(name: str, ours: list[float], theirs: list[float], target: float, **extra: object) -> float:
+def compare(
+    name: str, ours: list[float], theirs: list[float], target: float, **extra: object
+) -> float:
     """Record the peer's median and ours against it; return how many times faster we are."""
     mine, peer = statistics.median(ours), statistics.median(theirs)
     record(f"peer.{name}.qc", peer, runs=len(theirs), scale=SCALE)
@@ -75,7 +77,7 @@ def test_import_against_peer(peer: tuple[Corpus, Path]) -> None:
     corpus, _ = peer
     files = peer_files(corpus)
     ours, theirs = [], []
-    for run in range(RUNS):
+    for _ in range(RUNS):
         fresh = BENCH / "work" / "peer-import"
         shutil.rmtree(fresh, ignore_errors=True)
         drive("init", fresh, files / "codebook.yaml")
@@ -120,9 +122,7 @@ def test_cooccurrence_against_peer_crosstab(peer: tuple[Corpus, Path]) -> None:
         matrix = mine["matrix"]
     with out.open(newline="") as f:
         peer_matrix = {r["code"]: {c: int(r[c]) for c in themes} for r in csv.DictReader(f)}
-    ours_matrix = {
-        slug(a): {slug(b): n for b, n in row.items()} for a, row in matrix.items()
-    }
+    ours_matrix = {slug(a): {slug(b): n for b, n in row.items()} for a, row in matrix.items()}
     assert ours_matrix == peer_matrix, "the peer and qualcode count different co-occurrences"
     speedup = compare("crosstab", ours, theirs, TABLE_TARGET)
     assert speedup >= TABLE_TARGET

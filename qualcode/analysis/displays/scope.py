@@ -170,6 +170,8 @@ def resolve_scope(conn: Connection, spec: DisplaySpec) -> Scope:
 
 def collate(text: str) -> str:
     """A sort key for names: case and accents ignored (Çetin sorts with C, not after Z)."""
+    if text.isascii():  # nothing to decompose: the common case, for thousands of rows
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 

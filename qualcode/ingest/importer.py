@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
@@ -34,8 +34,10 @@ class PlannedSource:
     kind: str
     segment_by: str
     informant: str | None
-    parsed: ParsedSource
+    parsed: ParsedSource  # its text and segments are dropped once stored (segments: how many)
     sha256: str
+    segments: int = 0
+    source_id: int | None = None
 
 
 @dataclass
@@ -80,18 +82,20 @@ def import_files(
     report = ImportReport()
     metas = _metadata_for(paths, meta_path, report)
 
-    planned: list[PlannedSource] = []
-    for path in paths:
-        meta = metas.get(path.parent.resolve()) if meta_path is None else metas.get(None)
-        planned.append(
-            _plan(path, meta, informant=informant, kind=kind, segment_by=segment_by, report=report)
-        )
-
+    # Each file is read, checked and stored in turn inside one transaction (any error rolls the
+    # whole batch back), and its text let go once stored: a study of thousands of transcripts
+    # is never all in memory at once.
     with project.write() as session:
-        known = {s.sha256: s.name for s in session.exec(select(Source))}
+        conn = session.connection()
+        known = dict(conn.execute(select(Source.sha256, Source.name)).all())  # type: ignore[call-overload]
         names = set(known.values())
         batch: dict[str, Path] = {}
-        for plan in planned:
+        audits: list[dict[str, Any]] = []
+        for path in paths:
+            meta = metas.get(path.parent.resolve()) if meta_path is None else metas.get(None)
+            plan = _plan(
+                path, meta, informant=informant, kind=kind, segment_by=segment_by, report=report
+            )
             if plan.sha256 in known:
                 report.skipped.append((plan.path, f"already imported as '{known[plan.sha256]}'"))
                 continue
@@ -106,9 +110,24 @@ def import_files(
                 )
             batch[plan.sha256] = plan.path
             names.add(plan.name)
+            audits.append(_store(conn, plan, actor))
             report.imported.append(plan)
         informant_ids = _ensure_informants(session, report, metas, role, actor)
-        _store_all(session, report.imported, informant_ids, actor)
+        # The sources were stored before their informants were known to be needed.
+        placed = [
+            {"sid": p.source_id, "iid": informant_ids[p.informant]}
+            for p in report.imported
+            if p.informant
+        ]
+        if placed:
+            conn.execute(
+                update(_table(Source))
+                .where(_table(Source).c.id == bindparam("sid"))
+                .values(informant_id=bindparam("iid")),
+                placed,
+            )
+        if audits:
+            conn.execute(insert(_table(AuditEntry)), audits)
     return report
 
 
@@ -242,53 +261,46 @@ def _insert_one(conn: Connection, model: type, values: dict[str, Any]) -> int:
     return int(key[0])
 
 
-def _store_all(
-    session: Session, plans: list[PlannedSource], informant_ids: dict[str, int], actor: str
-) -> None:
-    """Each source by one Core insert, its segments by one executemany, and the audit entries by
-    one executemany at the end: the ORM's per-object work was most of a large import's time."""
-    conn = session.connection()
-    audits = []
-    for plan in plans:
-        source_id = _insert_one(
-            conn,
-            Source,
-            {
-                "name": plan.name,
-                "kind": plan.kind,
-                "filename": plan.path.name,
-                "sha256": plan.sha256,
-                "encoding": plan.parsed.encoding,
-                "segmented_by": plan.segment_by,
-                "text": plan.parsed.text,
-                "informant_id": informant_ids.get(plan.informant) if plan.informant else None,
-                "imported_at": utcnow(),
-            },
-        )
-        rows = [
-            {
-                "source_id": source_id,
-                "ordinal": i,
-                "start": seg.start,
-                "end": seg.end,
-                "speaker": seg.speaker,
-                "timestamp": seg.timestamp,
-            }
-            for i, seg in enumerate(plan.parsed.segments, start=1)
-        ]
-        conn.execute(insert(_table(Segment)), rows)
-        audits.append(
-            audit_row(
-                actor,
-                "import",
-                "source",
-                source_id,
-                name=plan.name,
-                file=plan.path.name,
-                sha256=plan.sha256,
-                segments=len(rows),
-                kind=plan.kind,
-            )
-        )
-    if audits:
-        conn.execute(insert(_table(AuditEntry)), audits)
+def _store(conn: Connection, plan: PlannedSource, actor: str) -> dict[str, Any]:
+    """Store the source (its informant is set afterwards) and its segments by Core inserts, not
+    ORM objects (most of a large import's time went there); drop the text from ``plan``; return
+    the source's audit entry, to be written with the others at the end."""
+    plan.source_id = _insert_one(
+        conn,
+        Source,
+        {
+            "name": plan.name,
+            "kind": plan.kind,
+            "filename": plan.path.name,
+            "sha256": plan.sha256,
+            "encoding": plan.parsed.encoding,
+            "segmented_by": plan.segment_by,
+            "text": plan.parsed.text,
+            "imported_at": utcnow(),
+        },
+    )
+    rows = [
+        {
+            "source_id": plan.source_id,
+            "ordinal": i,
+            "start": seg.start,
+            "end": seg.end,
+            "speaker": seg.speaker,
+            "timestamp": seg.timestamp,
+        }
+        for i, seg in enumerate(plan.parsed.segments, start=1)
+    ]
+    conn.execute(insert(_table(Segment)), rows)
+    plan.segments = len(rows)
+    plan.parsed = ParsedSource("", [], plan.parsed.encoding, plan.parsed.warnings)
+    return audit_row(
+        actor,
+        "import",
+        "source",
+        plan.source_id,
+        name=plan.name,
+        file=plan.path.name,
+        sha256=plan.sha256,
+        segments=len(rows),
+        kind=plan.kind,
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parents[2] / "exports" / "bench" / "results.json"
@@ -33,6 +34,7 @@ def record(
         entry["ratio"] = round(median_s / limit_s, 3)
     entry.update({k: round(v, 6) if isinstance(v, float) else v for k, v in extra.items()})
     entry["machine"] = machine()
+    entry["at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     records = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     records = [r for r in records if r.get("name") != name] + [entry]

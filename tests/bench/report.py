@@ -10,7 +10,7 @@ import sys
 
 from bench_results import RESULTS
 
-HEADER = ("benchmark", "median", "limit", "ratio", "peak MB", "note")
+HEADER = ("benchmark", "median", "CPU", "limit", "ratio", "peak MB", "note")
 
 
 def seconds(value: float | None) -> str:
@@ -34,7 +34,9 @@ def ratio_of(r: dict) -> str:
     return f"{ratio:.2f}x" if "limit_ratio" in r else f"{ratio:.2f}"
 
 
-def note_of(r: dict) -> str:
+def note_of(r: dict, latest: str) -> str:
+    if r.get("at", latest)[:13] != latest[:13]:
+        return f"from an earlier run ({r.get('at', 'undated')})"
     if r.get("status"):
         return f"{r['status']}: {r.get('why', '')}"
     if r.get("peak_limit_mb") and r.get("peak_mb", 0) >= r["peak_limit_mb"]:
@@ -46,16 +48,18 @@ def note_of(r: dict) -> str:
 
 
 def rows(records: list[dict]) -> list[tuple[str, ...]]:
+    latest = max((r.get("at", "") for r in records), default="")
     return [
         (
             r["name"],
             seconds(r.get("median_s")),
+            seconds(r["cpu_s"]) if "cpu_s" in r else "",
             limit_of(r),
             ratio_of(r)
             if "limit_s" in r or r.get("limit_ratio") is None
             else f"{r['ratio'] / r['limit_ratio']:.2f} ({r['ratio']:.2f}x)",
             f"{r['peak_mb']:.0f}" if r.get("peak_mb") else "",
-            note_of(r),
+            note_of(r, latest),
         )
         for r in records
     ]
@@ -69,7 +73,7 @@ def main(argv: list[str]) -> int:
     table = rows(records)
     if "--markdown" in argv:
         print("| " + " | ".join(HEADER) + " |")
-        print("| --- | ---: | --- | ---: | ---: | --- |")
+        print("| --- | ---: | ---: | --- | ---: | ---: | --- |")
         for row in table:
             print("| " + " | ".join(row) + " |")
         return 0
@@ -77,12 +81,13 @@ def main(argv: list[str]) -> int:
     print()
     for row in [HEADER, *table]:
         cells = [
-            c.ljust(w) if i in (0, 2, 5) else c.rjust(w)
+            c.ljust(w) if i in (0, 3, 6) else c.rjust(w)
             for i, (c, w) in enumerate(zip(row, widths, strict=True))
         ]
         print("  ".join(cells).rstrip())
     print(f"\nmachine: {records[0].get('machine', '?')}  (figures: {RESULTS})")
     print("ratio: median / limit; for a limit relative to a baseline, (median / baseline) / limit")
+    print("CPU: the median CPU seconds of the process (steadier than wall time on a shared machine)")
     return 0
 
 

@@ -11,9 +11,12 @@
 
 Both sides count the same things, and the test asserts it: each segment is a line and a
 paragraph of the peer's document, and both count distinct segments per code (not coder
-applications). Times are each tool's work for the command, measured inside a process with its
-modules loaded; start-up is compared on its own (test_bench_startup.py). The peer's runs alternate
-with ours.
+applications). Two sets of figures, the peer's runs alternating with ours:
+
+- the work (``<name>_vs_qc``, the targets): each tool's command measured inside a process with its
+  modules loaded; start-up is compared on its own (test_bench_startup.py);
+- the command as a user runs it (``<name>_cli_vs_qc``): wall-clock time of ``qc ...`` against
+  ``qualcode ...`` in a fresh process, start-up included; recorded against the same targets.
 
 The peer is installed into exports/bench/peer-venv by the benchmark (never a qualcode dependency);
 when it cannot be, the tests record why and skip.
@@ -24,12 +27,15 @@ from __future__ import annotations
 import csv
 import shutil
 import statistics
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 from bench_results import record
 from corpus import THEMES, Corpus, generate, slug
-from peer import BENCH, coded_peer_project, drive, ensure_peer, peer_files
+from peer import BENCH, PEER_QC, coded_peer_project, drive, ensure_peer, peer_files
 from projects import project_for
 from scale_ops import run_op
 
@@ -37,6 +43,26 @@ SCALE = "S"
 RUNS = 3
 OUR_RUNS = 5
 IMPORT_TARGET, TABLE_TARGET = 5.0, 20.0  # how many times faster qualcode must be
+QUALCODE = Path(sys.executable).parent / "qualcode"
+THEMES_SLUGS = [slug(t) for t in THEMES]
+
+
+def wall(argv: list[object], cwd: Path | None = None) -> float:
+    """Wall-clock seconds of a command in a fresh process (its output thrown away)."""
+    t0 = time.perf_counter()
+    subprocess.run([str(a) for a in argv], cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def compare_cli(
+    name: str, ours: list[object], theirs: list[object], cwd: Path, target: float
+) -> None:
+    """The two commands, alternating, RUNS times each; recorded, not asserted."""
+    mine, peer = [], []
+    for _ in range(RUNS):
+        peer.append(wall(theirs, cwd))
+        mine.append(wall(ours))
+    compare(f"{name}_cli", mine, peer, target)
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +111,21 @@ def test_import_against_peer(peer: tuple[Corpus, Path]) -> None:
         assert done["documents"] == len(corpus.files())
         theirs.append(float(done["time"]))  # type: ignore[arg-type]
         ours += run_op("import", SCALE, 1)["times"]
-    assert compare("import", ours, theirs, IMPORT_TARGET) >= IMPORT_TARGET
+    speedup = compare("import", ours, theirs, IMPORT_TARGET)
+    cli_peer, cli_ours = [], []
+    for _ in range(RUNS):
+        fresh = BENCH / "work" / "peer-import"
+        shutil.rmtree(fresh, ignore_errors=True)
+        drive("init", fresh, files / "codebook.yaml")
+        cli_peer.append(
+            wall([PEER_QC, "corpus", "import", "-r", "-i", "verbatim", files / "source"], fresh)
+        )
+        db = BENCH / "work" / "cli-import.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        cli_ours.append(wall([QUALCODE, "--db", db, "import", *corpus.files()]))
+    compare("import_cli", cli_ours, cli_peer, IMPORT_TARGET)
+    assert speedup >= IMPORT_TARGET
 
 
 def test_counts_against_peer_stats(peer: tuple[Corpus, Path]) -> None:
@@ -106,13 +146,21 @@ def test_counts_against_peer_stats(peer: tuple[Corpus, Path]) -> None:
     speedup = compare(
         "counts", ours, theirs, TABLE_TARGET, segments_counted=sum(ours_by_code.values())
     )
+    db = project_for(generate(SCALE))
+    compare_cli(
+        "counts",
+        [QUALCODE, "--db", db, "matrix", "clustered", "--depth", "2", "--format", "csv"],
+        [PEER_QC, "codes", "stats", "-n", "paragraph", "-o", out],
+        project,
+        TABLE_TARGET,
+    )
     assert speedup >= TABLE_TARGET
 
 
 def test_cooccurrence_against_peer_crosstab(peer: tuple[Corpus, Path]) -> None:
     _, project = peer
     out = BENCH / "work" / "peer-crosstab.csv"
-    themes = [slug(t) for t in THEMES]
+    themes = THEMES_SLUGS
     ours, theirs, matrix = [], [], {}
     for _ in range(RUNS):
         done = drive("crosstab", project, out, "ana", *themes)
@@ -125,4 +173,12 @@ def test_cooccurrence_against_peer_crosstab(peer: tuple[Corpus, Path]) -> None:
     ours_matrix = {slug(a): {slug(b): n for b, n in row.items()} for a, row in matrix.items()}
     assert ours_matrix == peer_matrix, "the peer and qualcode count different co-occurrences"
     speedup = compare("crosstab", ours, theirs, TABLE_TARGET)
+    db = project_for(generate(SCALE))
+    compare_cli(
+        "crosstab",
+        [QUALCODE, "--db", db, "matrix", "cooccurrence", "--coder", "ana", "--format", "csv"],
+        [PEER_QC, "codes", "crosstab", *themes, "-a", "-n", "paragraph", "-c", "ana", "-o", out],
+        project,
+        TABLE_TARGET,
+    )
     assert speedup >= TABLE_TARGET

@@ -56,6 +56,8 @@ def measure(name: str, scale: str, out: dict[str, Any], **extra: Any) -> float |
         return None
     limit = L_LIMITS.get(name) if scale == "L" else None
     median = statistics.median(out["times"])
+    if out.get("cpu_times"):
+        extra.setdefault("cpu_s", statistics.median(out["cpu_times"]))
     record(
         key,
         median,
@@ -77,18 +79,20 @@ def check_memory(scale: str, *peaks: float) -> None:
 
 def test_import_against_raw_sqlite(scale: str) -> None:
     """Ours and the raw executemany alternate, one process each, so load hits both alike."""
-    ours, raw, peaks = [], [], []
+    ours, raw, peaks, cpu, raw_cpu = [], [], [], [], []
     for _ in range(SLOW_RUNS[scale]):
         a, b = run_op("import", scale, 1), run_op("import_raw", scale, 1)
         ours += a["times"]
         raw += b["times"]
+        cpu += a["cpu_times"]
+        raw_cpu += b["baseline_cpu_times"]
         peaks.append(a["peak_mb"])
     median, baseline = statistics.median(ours), statistics.median(raw)
     words = size(scale)["words"]
     measure(
         "import",
         scale,
-        {"times": ours, "peak_mb": max(peaks)},
+        {"times": ours, "peak_mb": max(peaks), "cpu_times": cpu},
         words_per_s=round(words / median),  # type: ignore[operator]
     )
     record(
@@ -97,6 +101,7 @@ def test_import_against_raw_sqlite(scale: str) -> None:
         limit_ratio=IMPORT_RATIO,
         ratio=median / baseline,
         baseline_s=baseline,
+        cpu_ratio=statistics.median(cpu) / statistics.median(raw_cpu),
         runs=len(ours),
         scale=scale,
     )
@@ -123,6 +128,8 @@ def test_count_matrix_against_group_by(scale: str) -> None:
         limit_ratio=MATRIX_RATIO,
         ratio=median / baseline,
         baseline_s=baseline,
+        cpu_ratio=statistics.median(out["cpu_times"])
+        / statistics.median(out["baseline_cpu_times"]),
         runs=len(out["times"]),
         scale=scale,
     )

@@ -14,10 +14,13 @@ import csv
 import io
 import json
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, insert, text
+from sqlalchemy import bindparam, func, insert, text
 from sqlmodel import Session, select
 
 from qualcode.core.errors import InputError, QualcodeError
@@ -31,10 +34,18 @@ EXPORT_COLUMNS = (*COLUMNS, "text")
 REQUIRED = ("source", "code")
 
 
+class SourceRef(NamedTuple):
+    """What a row needs of its source: not its text, which a large project cannot hold at once."""
+
+    id: int
+    name: str
+    length: int  # of the text, in code points
+
+
 @dataclass
 class CodingRow:
     line: int
-    source: Source
+    source: SourceRef
     code: Code
     coder: str
     start: int
@@ -58,66 +69,83 @@ def import_codings_csv(
     header = list(reader.fieldnames or [])
     _check_header(path, header)
     report = CodingsImportReport()
+    coder_ids: dict[str, int] = {}
+    # The rows are resolved, checked and written a chunk at a time inside the one transaction: a
+    # bad row anywhere rolls everything back, and a million codings are never all in memory.
     with project.write() as session:
         rows = _resolve_rows(session, path, reader, default_coder)
-        if not rows:
+        seen = 0
+        while chunk := list(islice(rows, CHUNK)):
+            seen += len(chunk)
+            for name in sorted({r.coder for r in chunk} - set(coder_ids)):
+                coder_ids[name] = coder_id(session, name, actor)
+            _write_chunk(session, path, chunk, coder_ids, actor, report)
+        if not seen:
             raise InputError(path, "no codings in the file")
-        coder_ids = {
-            name: coder_id(session, name, actor) for name in sorted({r.coder for r in rows})
-        }
-        present = set(
-            coding_ids_by_key(
-                session.connection(), {r.source.id for r in rows if r.source.id is not None}
-            )
-        )
-        now = utcnow()
-        new: list[dict[str, object]] = []
-        for r in rows:
-            key = (r.source.id, r.code.id, coder_ids[r.coder], r.start, r.end)
-            if key in present:
-                report.already_present += 1
-                continue
-            present.add(key)  # type: ignore[arg-type]
-            new.append(
-                {
-                    "source_id": r.source.id,
-                    "code_id": r.code.id,
-                    "coder_id": coder_ids[r.coder],
-                    "start": r.start,
-                    "end": r.end,
-                    "magnitude": r.magnitude,
-                    "memo": r.memo,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-        if new:
-            conn = session.connection()
-            conn.execute(insert(Coding.__table__), new)  # type: ignore[attr-defined]
-            by_key = coding_ids_by_key(conn, {r["source_id"] for r in new})  # type: ignore[misc]
-            ids = [
-                by_key[(r["source_id"], r["code_id"], r["coder_id"], r["start"], r["end"])]  # type: ignore[index]
-                for r in new
-            ]
-            conn.execute(
-                insert(AuditEntry.__table__),  # type: ignore[attr-defined]
-                [
-                    {
-                        "at": now,
-                        "actor": actor,
-                        "action": "create",
-                        "entity": "coding",
-                        "entity_id": cid,
-                        "detail": json.dumps(
-                            {"origin": f"csv:{path.name}", "start": row["start"], "end": row["end"]}
-                        ),
-                    }
-                    for cid, row in zip(ids, new, strict=True)
-                ],
-            )
-        report.imported = len(new)
-        report.coders = tuple(coder_ids)
+        report.coders = tuple(sorted(coder_ids))
     return report
+
+
+CHUNK = 50_000  # rows resolved and written at a time
+
+
+def _write_chunk(
+    session: Session,
+    path: Path,
+    rows: list[CodingRow],
+    coder_ids: dict[str, int],
+    actor: str,
+    report: CodingsImportReport,
+) -> None:
+    """Insert the chunk's new codings with an audit entry each; count the ones already there
+    (in the project, or earlier in the file: those are in the project by now)."""
+    conn = session.connection()
+    sources = {r.source.id for r in rows}
+    present = set(coding_ids_by_key(conn, sources))
+    now = utcnow()
+    new: list[dict[str, object]] = []
+    for r in rows:
+        key = (r.source.id, r.code.id, coder_ids[r.coder], r.start, r.end)
+        if key in present:
+            report.already_present += 1
+            continue
+        present.add(key)  # type: ignore[arg-type]
+        new.append(
+            {
+                "source_id": r.source.id,
+                "code_id": r.code.id,
+                "coder_id": coder_ids[r.coder],
+                "start": r.start,
+                "end": r.end,
+                "magnitude": r.magnitude,
+                "memo": r.memo,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    if not new:
+        return
+    conn.execute(insert(Coding.__table__), new)  # type: ignore[attr-defined]
+    by_key = coding_ids_by_key(conn, sources)
+    conn.execute(
+        insert(AuditEntry.__table__),  # type: ignore[attr-defined]
+        [
+            {
+                "at": now,
+                "actor": actor,
+                "action": "create",
+                "entity": "coding",
+                "entity_id": by_key[
+                    (r["source_id"], r["code_id"], r["coder_id"], r["start"], r["end"])  # type: ignore[index]
+                ],
+                "detail": json.dumps(
+                    {"origin": f"csv:{path.name}", "start": r["start"], "end": r["end"]}
+                ),
+            }
+            for r in new
+        ],
+    )
+    report.imported += len(new)
 
 
 def _read_text(path: Path) -> str:
@@ -152,12 +180,16 @@ def _check_header(path: Path, header: list[str]) -> None:
 
 def _resolve_rows(
     session: Session, path: Path, reader: csv.DictReader[str], default_coder: str | None
-) -> list[CodingRow]:
-    sources = {s.name: s for s in session.exec(select(Source))}
+) -> Iterator[CodingRow]:
+    sources = {
+        name: SourceRef(sid, name, length)
+        for sid, name, length in session.connection().execute(
+            select(Source.id, Source.name, func.length(Source.text))  # type: ignore[call-overload]
+        )
+    }
     scale = magnitude_scale(session)
     code_cache: dict[str, Code] = {}
     segment_cache: dict[int, dict[int, tuple[int, int]]] = {}  # source id -> ordinal -> span
-    rows: list[CodingRow] = []
     line = 1
     try:
         for record in reader:
@@ -168,22 +200,19 @@ def _resolve_rows(
             values = {k: (v or "").strip() for k, v in record.items()}
             if not any(values.values()):
                 continue
-            rows.append(
-                _resolve(
-                    session,
-                    path,
-                    line_of_record,
-                    values,
-                    sources,
-                    scale,
-                    code_cache,
-                    segment_cache,
-                    default_coder,
-                )
+            yield _resolve(
+                session,
+                path,
+                line_of_record,
+                values,
+                sources,
+                scale,
+                code_cache,
+                segment_cache,
+                default_coder,
             )
     except csv.Error as err:
         raise InputError(path, f"malformed CSV ({err})", reader.line_num) from None
-    return rows
 
 
 def _resolve(
@@ -191,7 +220,7 @@ def _resolve(
     path: Path,
     line: int,
     values: dict[str, str],
-    sources: dict[str, Source],
+    sources: dict[str, SourceRef],
     scale: object,
     code_cache: dict[str, Code],
     segment_cache: dict[int, dict[int, tuple[int, int]]],
@@ -207,8 +236,9 @@ def _resolve(
     start, end = _int(values.get("start"), "start", fail), _int(values.get("end"), "end", fail)
     ordinal = _int(values.get("segment"), "segment", fail)
     if ordinal is not None:
-        assert source.id is not None
         if source.id not in segment_cache:  # a source's segments in one query, not one a row
+            if len(segment_cache) >= 64:  # rows come source by source: keep a few sources only
+                segment_cache.clear()
             segment_cache[source.id] = {
                 ordinal: (seg_start, seg_end)
                 for ordinal, seg_start, seg_end in session.connection().execute(
@@ -229,7 +259,7 @@ def _resolve(
     elif start is None or end is None:
         raise fail("give a segment, or both start and end")
     try:
-        check_span(source.name, len(source.text), start, end)
+        check_span(source.name, source.length, start, end)
     except QualcodeError as err:
         raise fail(str(err)) from None
     code_name = values.get("code", "")

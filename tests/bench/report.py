@@ -87,7 +87,7 @@ def main(argv: list[str]) -> int:
         print("  ".join(cells).rstrip())
     print(f"\nmachine: {records[0].get('machine', '?')}  (figures: {RESULTS})")
     print("ratio: median / limit; for a limit relative to a baseline, (median / baseline) / limit")
-    print("CPU: the median CPU seconds of the process (steadier than wall time on a shared machine)")
+    print("CPU: median CPU seconds of the process (steadier than wall time on a shared machine)")
     return 0
 
 

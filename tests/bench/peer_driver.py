@@ -81,11 +81,12 @@ def code(folder: Path, codes: Path, jobs: Path) -> dict[str, object]:
     return {"time": time.perf_counter() - t0, "sessions": done}
 
 
-def stats(folder: Path, out: Path) -> dict[str, object]:
-    """``qc codes stats --unit paragraph -o OUT``: distinct paragraphs (= segments) per code."""
+def stats(folder: Path, out: Path, by_document: bool) -> dict[str, object]:
+    """``qc codes stats --unit paragraph [--by-document] -o OUT``: distinct paragraphs
+    (= segments) per code, or per code and document (the matrix)."""
     _, viewer = open_corpus(folder)
     t0 = time.perf_counter()
-    viewer.show_stats((), unit="paragraph", outfile=str(out))
+    viewer.show_stats((), unit="paragraph", by_document=by_document, outfile=str(out))
     return {"time": time.perf_counter() - t0}
 
 
@@ -109,7 +110,7 @@ def main(argv: list[str]) -> int:
     elif command == "code":
         result = code(where, Path(rest[0]), Path(rest[1]))
     elif command == "stats":
-        result = stats(where, Path(rest[0]))
+        result = stats(where, Path(rest[0]), rest[1:] == ["--by-document"])
     elif command == "crosstab":
         result = crosstab(where, Path(rest[0]), rest[1], rest[2:])
     else:

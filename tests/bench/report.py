@@ -39,6 +39,8 @@ def note_of(r: dict, latest: str) -> str:
         return f"from an earlier run ({r.get('at', 'undated')})"
     if r.get("status"):
         return f"{r['status']}: {r.get('why', '')}"
+    if r.get("note"):
+        return str(r["note"])
     if r.get("peak_limit_mb") and r.get("peak_mb", 0) >= r["peak_limit_mb"]:
         return f"peak over {r['peak_limit_mb']:g} MB"
     ratio = r.get("ratio")

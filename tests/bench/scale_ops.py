@@ -249,14 +249,16 @@ def triangulation(corpus: Corpus, db: Path, runs: int) -> dict[str, Any]:
 
 @op("peer_counts")
 def peer_counts(corpus: Corpus, db: Path, runs: int) -> dict[str, Any]:
-    """The count matrix at the codes' level (informants x the 36 sub-codes); per code, the sum
-    over informants is its number of distinct coded segments (a segment has one informant)."""
-    times, table = _display(db, runs, kind="clustered", depth=2)
-    totals = dict.fromkeys(table.columns, 0)
-    for row in table.rows:
-        for column, value in zip(table.columns, row.cells, strict=True):
-            totals[column] += value or 0
-    return {"times": times, "per_code": totals}
+    """The count matrix at the codes' level, a row per source (interview): the 36 sub-codes'
+    distinct coded segments per document, as the peer's ``stats --by-document`` counts them."""
+    times, table = _display(db, runs, kind="clustered", depth=2, rows="source")
+    cells = {
+        f"{row.label}|{column}": value
+        for row in table.rows
+        for column, value in zip(table.columns, row.cells, strict=True)
+        if value
+    }
+    return {"times": times, "cells": cells}
 
 
 @op("peer_crosstab")

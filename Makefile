@@ -26,8 +26,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/qualcode --db $(DB) demo
 
+# With PostgreSQL installed, the tests also run against a throwaway server (see the script).
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+	.ci/with-postgres.sh $(BIN)/python -m pytest
 
 check: $(VENV)/.installed-dev
 	$(BIN)/ruff check qualcode tests

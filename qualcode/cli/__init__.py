@@ -28,18 +28,33 @@ def main(db: str) -> None:
 
 def _register() -> None:
     from qualcode.cli import (
+        agreement,
         app,
         codebook,
         codings,
         export,
         importing,
+        kwic,
         matrix,
+        memos,
+        merge,
         project,
         refi,
+        serve,
+        source,
+        suggest,
         triangulation,
     )
 
     for module in (project, importing, codebook, codings, app, triangulation, matrix, export, refi):
+        for command in module.COMMANDS:
+            main.add_command(command)
+    for module in (memos, serve, merge):  # review mode: memo list, serve; team: merge
+        for command in module.COMMANDS:
+            main.add_command(command)
+    for command in agreement.COMMANDS:
+        main.add_command(command)
+    for module in (suggest, kwic, source):  # issue 7
         for command in module.COMMANDS:
             main.add_command(command)
 

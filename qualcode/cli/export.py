@@ -8,6 +8,7 @@ Other commands may join the ``export`` group with ``export.add_command(...)``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -141,7 +142,8 @@ def _write_file(target: Path, body: bytes) -> None:
         partial.write_bytes(body)
         os.replace(partial, target)
     except OSError as err:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # e.g. the "folder" is a file: nothing was written
+            partial.unlink(missing_ok=True)
         raise QualcodeError(f"{target}: cannot write ({err.strerror or err})") from None
 
 
@@ -233,3 +235,54 @@ def codebook(ctx: click.Context, fmt: str, pseudonymize: bool, output: str | Non
 
 
 COMMANDS = [export]
+
+
+@export.command("html-report")
+@click.option(
+    "--quotes",
+    "per_code",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Selected quotes per code (0: all).",
+)
+@pseudonymize_option
+@click.option(
+    "-o",
+    "--out",
+    "--output",
+    "output",
+    metavar="FILE",
+    help="File to write; a bare name goes into exports/; '-' is stdout. "
+    "[default: exports/report.html]",
+)
+@click.pass_context
+def html_report(ctx: click.Context, per_code: int, pseudonymize: bool, output: str | None) -> None:
+    """One self-contained HTML file for a supervisor: the data displays, the triangulation,
+    the codebook and selected quotes, tables sortable by any column; opens offline, loads
+    nothing (docs/review.md)."""
+    from qualcode.exchange.pseudonyms import pseudonymizer_for
+    from qualcode.exchange.report import build_report, project_summary, report_html
+
+    with open_project(ctx) as project, project.read() as s:
+        sections = build_report(s, quotes_per_code=per_code, pseudonymize=pseudonymize)
+        summary = project_summary(s)
+        names = pseudonymizer_for(s) if pseudonymize else None
+        name = project.setting("project_name") or Path(project.location).stem
+    if names is not None:
+        for section in sections:
+            section.tables = names.tables(section.tables)
+    body = report_html(f"Supervisor report: {name}", sections, summary).encode("utf-8")
+    target = output_path(output, "html", "report", to_file=True)
+    if target is None:
+        click.echo(body.decode("utf-8"), nl=False)
+        return
+    _write_file(target, body)
+    n = sum(len(s.tables) for s in sections)
+    click.echo(f"wrote the HTML report ({n} tables) to {target}", err=True)
+    if names is not None:
+        side = target.with_name(target.name + ".pseudonyms.txt")
+        _write_file(side, names.report(str(target)).encode("utf-8"))
+        click.echo(
+            f"names replaced are listed in {side} (it names them: do not publish it)", err=True
+        )

@@ -15,7 +15,7 @@ def init(ctx: click.Context, name: str | None) -> None:
     """Create an empty project in --db (default ./qualcode.db)."""
     from pathlib import Path
 
-    from qualcode.storage.db import is_url
+    from qualcode.storage.db import display_location, is_url
     from qualcode.storage.project import set_setting
 
     location = db_location(ctx)
@@ -24,7 +24,7 @@ def init(ctx: click.Context, name: str | None) -> None:
     with open_project(ctx, create=True) as project:
         with project.write() as s:
             set_setting(s, "project_name", name or Path(location).stem)
-    click.echo(f"created project {location}")
+    click.echo(f"created project {display_location(location)}")
 
 
 @click.command()

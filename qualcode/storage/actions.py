@@ -66,6 +66,7 @@ class CodingActions:
         magnitude: int | None = None,
         memo: str | None = None,
         origin: str = "manual",
+        detail: dict[str, Any] | None = None,
     ) -> ActionResult:
         with self.project.write() as s:
             code = _get(s, Code, code_id)
@@ -90,7 +91,9 @@ class CodingActions:
             s.add(row)
             s.flush()
             after = _state(row)
-            self._record(s, "apply", row, None, after, origin=origin, code=code.path)
+            self._record(
+                s, "apply", row, None, after, origin=origin, code=code.path, **(detail or {})
+            )
         return _result("apply", after)
 
     def toggle(self, source_id: int, code_id: int, start: int, end: int) -> ActionResult:
@@ -260,6 +263,13 @@ class CodingActions:
     def _restore(self, s: Session, coding_id: int, state: dict[str, Any] | None) -> None:
         """Make coding ``coding_id`` look like ``state`` (None: absent)."""
         row = s.get(Coding, coding_id)
+        if row is not None and row.coder_id != self.coder_id:
+            # SQLite gives the id of a removed coding that had the highest id to the next new
+            # coding, which may be another coder's: that one is left alone, and ours (if it is
+            # to exist) comes back under a new id.
+            if state is not None:
+                self._restore_elsewhere(s, coding_id, state)
+            return
         if state is None:
             if row is not None:
                 s.delete(row)
@@ -273,6 +283,28 @@ class CodingActions:
                 setattr(row, key, state[key])
             row.updated_at = utcnow()
             s.add(row)
+        s.flush()
+
+    def _restore_elsewhere(self, s: Session, old_id: int, state: dict[str, Any]) -> None:
+        """Re-insert this coder's coding under a new id, and point this coder's undo history
+        (and ``state``, which the caller reports) at it."""
+        now = utcnow()
+        row = Coding(**{**state, "id": None}, created_at=now, updated_at=now)
+        s.add(row)
+        s.flush()
+        steps = s.exec(
+            select(CodingAction).where(
+                CodingAction.coder_id == self.coder_id, CodingAction.coding_id == old_id
+            )
+        )
+        for step in steps:
+            step.coding_id = row.id  # type: ignore[assignment]
+            for side in ("before", "after"):
+                value = json.loads(getattr(step, side))
+                if value is not None:
+                    setattr(step, side, json.dumps({**value, "id": row.id}))
+            s.add(step)
+        state["id"] = row.id
         s.flush()
 
 

@@ -105,7 +105,11 @@ def _snapshot(row: Code) -> dict[str, object]:
 
 
 def magnitude_scale(session: Session) -> MagnitudeScale | None:
-    stored = get_setting(session, "magnitude_scale")
+    return scale_of(get_setting(session, "magnitude_scale"))
+
+
+def scale_of(stored: dict[str, str] | None) -> MagnitudeScale | None:
+    """The scale from its stored form (the ``magnitude_scale`` setting)."""
     if not stored:
         return None
     return MagnitudeScale(

@@ -81,11 +81,31 @@ def _coding_segment(conn: Connection) -> None:
     coding_segment.install_triggers(conn)
 
 
+def _suggestions_and_revisions(conn: Connection) -> None:
+    """Rejected suggestions, source text history (``source replace``), codings to review."""
+    for model in (models.SuggestionRejection, models.SourceRevision, models.CodingReview):
+        model.__table__.create(conn, checkfirst=True)  # type: ignore[union-attr]
+
+
+def _memo_kind(conn: Connection) -> None:
+    """``memo.kind``: analytic (the researcher's) or review (a supervisor's, from review mode).
+    Plain DDL that SQLite and PostgreSQL both accept; existing memos are analytic."""
+    if "kind" not in {c["name"] for c in inspect(conn).get_columns("memo")}:
+        conn.exec_driver_sql(
+            "ALTER TABLE memo ADD COLUMN kind VARCHAR DEFAULT 'analytic' NOT NULL "
+            "CONSTRAINT memo_kind CHECK (kind IN ('analytic', 'review'))"
+        )
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "undo history of coding actions", _undo_history),
     Migration(3, "cell summaries and conclusions", _displays_and_conclusions),
     Migration(4, "segment of each coding, kept by triggers", _coding_segment),
+    Migration(
+        5, "suggestion rejections, source revisions, codings to review", _suggestions_and_revisions
+    ),
+    Migration(6, "memo kind: analytic or review", _memo_kind),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].id
 
@@ -113,8 +133,8 @@ def create_schema(engine: Engine) -> None:
             )
 
 
-def upgrade(engine: Engine, location: str) -> list[Migration]:
-    """Apply the migrations this project lacks; return them. Refuse a project from the future."""
+def refuse_newer(engine: Engine, location: str) -> list[int]:
+    """The migrations applied to the project; QualcodeError if a newer qualcode wrote it."""
     with engine.connect() as conn:
         done = applied_migrations(conn)
     known = {m.id for m in MIGRATIONS}
@@ -124,9 +144,19 @@ def upgrade(engine: Engine, location: str) -> list[Migration]:
             f"{location}: this project was written by a newer qualcode (schema version "
             f"{max(done)}, this qualcode knows up to {SCHEMA_VERSION}); upgrade qualcode to open it"
         )
+    return done
+
+
+def upgrade(engine: Engine, location: str) -> list[Migration]:
+    """Apply the migrations this project lacks; return them. Refuse a project from the future."""
+    done = refuse_newer(engine, location)
     pending = [m for m in MIGRATIONS if m.id not in done]
     for m in pending:
-        with engine.begin() as conn:
+        # Under the write lock, checked again: another process opening the same project at
+        # the same moment may have applied it while we waited.
+        with engine.execution_options(qualcode_write=True).begin() as conn:
+            if m.id in applied_migrations(conn):
+                continue
             m.apply(conn)
             conn.execute(
                 text("INSERT INTO schema_migration (id, name, applied_at) VALUES (:i, :n, :t)"),

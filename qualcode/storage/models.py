@@ -19,6 +19,7 @@ from sqlalchemy import (
     FetchedValue,
     Index,
     Integer,
+    String,
     Text,
     UniqueConstraint,
 )
@@ -26,6 +27,8 @@ from sqlmodel import Field, SQLModel
 
 SOURCE_KINDS = ("interview", "document", "observation")
 MEMO_TARGETS = ("project", "code", "source", "informant", "coding")
+#: An analytic memo is the researcher's; a review memo is a supervisor's, left in review mode.
+MEMO_KINDS = ("analytic", "review")
 
 
 def utcnow() -> datetime:
@@ -165,7 +168,11 @@ class Coding(SQLModel, table=True):
 
 
 class Memo(SQLModel, table=True):
-    """An analytic memo on the project, a code, a source, an informant or a coding."""
+    """A memo on the project, a code, a source, an informant or a coding.
+
+    ``kind`` tells a researcher's analytic memo from a supervisor's review memo (the one thing
+    review mode writes); ``coder_id`` is who wrote it.
+    """
 
     __table_args__ = (
         CheckConstraint(
@@ -181,6 +188,17 @@ class Memo(SQLModel, table=True):
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Same DDL as migration 6 adds to older projects (storage/migrations.py).
+    kind: str = Field(
+        default="analytic",
+        sa_column=Column(
+            String,
+            CheckConstraint("kind IN ('analytic', 'review')", name="memo_kind"),
+            nullable=False,
+            default="analytic",
+            server_default="analytic",
+        ),
+    )
 
 
 class AuditEntry(SQLModel, table=True):
@@ -257,3 +275,62 @@ class ConclusionCoding(SQLModel, table=True):
     __tablename__ = "conclusion_coding"
     conclusion_id: int = Field(foreign_key="conclusion.id", primary_key=True, ondelete="CASCADE")
     coding_id: int = Field(foreign_key="coding.id", primary_key=True, ondelete="CASCADE")
+
+
+class SuggestionRejection(SQLModel, table=True):
+    """A suggested coding the researcher rejected: never suggested again for that segment+code.
+
+    Keyed by segment; replacing a source's text moves the rejections to the new segments (see
+    ``storage/source_replace.py``).
+    """
+
+    __tablename__ = "suggestion_rejection"
+    __table_args__ = (UniqueConstraint("segment_id", "code_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    segment_id: int = Field(foreign_key="segment.id", ondelete="CASCADE")
+    code_id: int = Field(foreign_key="code.id", ondelete="CASCADE")
+    coder_id: int | None = Field(default=None, foreign_key="coder.id", ondelete="RESTRICT")
+    score: float | None = None
+    matched: str = ""
+    rejected_at: datetime = Field(default_factory=utcnow)
+
+
+class SourceRevision(SQLModel, table=True):
+    """A source's text as it was before ``qualcode source replace``: its history, and the undo.
+
+    ``segments`` and ``codings`` are JSON snapshots of the source's segments and of every coding's
+    span at that moment, so an undo puts each back exactly. ``state`` is ``current`` (undoable:
+    the latest replacement) or ``undone``.
+    """
+
+    __tablename__ = "source_revision"
+    __table_args__ = (UniqueConstraint("source_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", ondelete="CASCADE")
+    number: int  # 1 for the text as first imported, then 2, 3, ...
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    sha256: str
+    filename: str | None = None
+    segments: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    codings: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    replaced_by: str = ""  # the file whose text replaced this revision
+    actor: str = ""
+    state: str = "current"
+    replaced_at: datetime = Field(default_factory=utcnow)
+
+
+class CodingReview(SQLModel, table=True):
+    """A coding re-anchored on changed text, to be checked: what it covered before and now."""
+
+    __tablename__ = "coding_review"
+    __table_args__ = (Index("ix_coding_review_open", "resolved", "coding_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    coding_id: int = Field(foreign_key="coding.id", ondelete="CASCADE")
+    revision_id: int = Field(foreign_key="source_revision.id", ondelete="CASCADE")
+    old_start: int
+    old_end: int
+    old_text: str = Field(sa_column=Column(Text, nullable=False))
+    new_text: str = Field(sa_column=Column(Text, nullable=False))
+    similarity: float = 0.0  # 0..100, rapidfuzz ratio of the old and new text
+    resolved: bool = False
+    created_at: datetime = Field(default_factory=utcnow)

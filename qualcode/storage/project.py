@@ -15,7 +15,13 @@ from sqlmodel import Session, select
 
 from qualcode.core.errors import QualcodeError
 from qualcode.storage import migrations
-from qualcode.storage.db import is_url, make_engine, read_session, write_session
+from qualcode.storage.db import (
+    display_location,
+    is_url,
+    make_engine,
+    read_session,
+    write_session,
+)
 from qualcode.storage.models import AuditEntry, Setting, utcnow
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -24,36 +30,50 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 class Project:
     """An open project. Use :meth:`read` and :meth:`write` for sessions; close when done."""
 
-    def __init__(self, engine: Engine, location: str) -> None:
+    def __init__(self, engine: Engine, location: str, read_only: bool = False) -> None:
         self.engine = engine
         self.location = location
+        #: Review mode: :meth:`write` refuses, and the engine's connections refuse writes too.
+        #: The one write a reviewer makes, a review memo, goes through storage/review.py.
+        self.read_only = read_only
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
-    def open(cls, location: str | Path, create: bool = False) -> Project:
+    def open(
+        cls,
+        location: str | Path,
+        create: bool = False,
+        read_only: bool = False,
+        upgrade: bool = True,
+    ) -> Project:
         """Open an existing project, or create it when ``create`` and it does not exist.
+
+        ``read_only`` (review mode): an older project is still upgraded first (its schema, not its
+        data), then every session is on connections that refuse writes. ``upgrade=False`` with
+        ``read_only``: an older schema is left as it is, the project never written at all (a
+        merge reads another coder's copy that way).
 
         Raises QualcodeError when the file is missing (and not ``create``), is not a qualcode
         project, or was written by a newer qualcode.
         """
         location = str(location)
+        shown = display_location(location)  # in messages: a URL's password left out
         if not is_url(location):
             path = Path(location)
             if path.is_dir():
-                raise QualcodeError(f"{location}: is a directory, not a project file")
+                raise QualcodeError(f"{shown}: is a directory, not a project file")
             exists = path.exists() and path.stat().st_size > 0
             if not exists and not create:
                 raise QualcodeError(
-                    f"{location}: no project here (create one with 'qualcode init' "
-                    "or give --db PATH)"
+                    f"{shown}: no project here (create one with 'qualcode init' or give --db PATH)"
                 )
             if exists:
                 with path.open("rb") as fh:
                     if fh.read(16) != SQLITE_MAGIC:
-                        raise QualcodeError(f"{location}: not a qualcode project (not SQLite)")
+                        raise QualcodeError(f"{shown}: not a qualcode project (not SQLite)")
             elif not path.parent.exists():
-                raise QualcodeError(f"{location}: folder {path.parent} does not exist")
-        engine = make_engine(location)
+                raise QualcodeError(f"{shown}: folder {path.parent} does not exist")
+        engine = make_engine(location, read_only=read_only and not upgrade)
         try:
             with engine.connect() as conn:
                 tables = inspect(conn).get_table_names()
@@ -61,20 +81,25 @@ class Project:
             if not is_project:
                 if tables:
                     raise QualcodeError(
-                        f"{location}: not a qualcode project (a database with other tables)"
+                        f"{shown}: not a qualcode project (a database with other tables)"
                     )
                 if not create:
-                    raise QualcodeError(f"{location}: empty database, not a qualcode project")
+                    raise QualcodeError(f"{shown}: empty database, not a qualcode project")
                 migrations.create_schema(engine)
+            elif upgrade:
+                migrations.upgrade(engine, shown)
             else:
-                migrations.upgrade(engine, location)
+                migrations.refuse_newer(engine, shown)
         except (exc.DatabaseError, sqlite3.DatabaseError) as err:
             engine.dispose()
-            raise QualcodeError(f"{location}: cannot open project ({_first_line(err)})") from err
+            raise QualcodeError(f"{shown}: cannot open project ({_first_line(err)})") from err
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, location)
+        if read_only and upgrade:  # the schema is current: now connections that refuse writes
+            engine.dispose()
+            engine = make_engine(location, read_only=True)
+        return cls(engine, location, read_only=read_only)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -90,6 +115,11 @@ class Project:
         return read_session(self.engine)
 
     def write(self) -> Any:
+        if self.read_only:
+            raise QualcodeError(
+                f"{self.location}: open read-only for review; nothing can be changed here "
+                "(only review memos can be left)"
+            )
         return write_session(self.engine)
 
     # -- settings ------------------------------------------------------------------------

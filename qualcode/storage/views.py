@@ -27,11 +27,13 @@ class SourceRow:
 
 
 def source_overview(session: Session, coder: str | None) -> list[SourceRow]:
-    """Every source with its informant and how much of it ``coder`` has coded."""
+    """Every source with its informant and how much of it ``coder`` has coded (every coder
+    together when ``coder`` is None, as a reviewer sees it)."""
+    mine = "WHERE c.name = :coder" if coder is not None else ""
     sql = text(
-        """
+        f"""
         WITH mine AS (
-            SELECT cd.* FROM coding cd JOIN coder c ON c.id = cd.coder_id WHERE c.name = :coder
+            SELECT cd.* FROM coding cd JOIN coder c ON c.id = cd.coder_id {mine}
         )
         SELECT s.id, s.name, s.kind, i.name, i.role,
             (SELECT COUNT(*) FROM segment g WHERE g.source_id = s.id),
@@ -43,7 +45,8 @@ def source_overview(session: Session, coder: str | None) -> list[SourceRow]:
         ORDER BY COALESCE(i.role, ''), COALESCE(i.name, ''), s.name
         """
     )
-    return [SourceRow(*row) for row in session.connection().execute(sql, {"coder": coder or ""})]
+    params = {"coder": coder} if coder is not None else {}
+    return [SourceRow(*row) for row in session.connection().execute(sql, params)]
 
 
 @dataclass

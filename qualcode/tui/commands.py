@@ -48,7 +48,7 @@ class SourceCommands(_OpenSourceCommands):
         "LEFT JOIN informant i ON i.id = s.informant_id ORDER BY s.name"
     )
     PREFIX = "Open source: "
-    HELP = "code this source"
+    HELP = "open this source"
 
     async def discover(self) -> Hits:
         for sid, name, _ in _rows(self.app, self.SQL):
@@ -74,6 +74,8 @@ class CodeCommands(Provider):
 
         matcher = self.matcher(query)
         coding = self.screen if isinstance(self.screen, CodingScreen) else None
+        if getattr(self.app, "review", False):
+            coding = None  # review mode: nothing is applied, the palette only retrieves
         for cid, path, codable in _rows(
             self.app, "SELECT id, path, codable FROM code ORDER BY position"
         ):
@@ -104,3 +106,43 @@ class CodeCommands(Provider):
 
     def _apply(self, screen: object, code_id: int) -> None:
         screen.code(screen.code_by_id[code_id])  # type: ignore[attr-defined]
+
+
+class ToolCommands(Provider):
+    """The screens that work across sources: the Suggestions queue, keyword in context."""
+
+    TOOLS = (
+        ("Suggestions queue", "suggestions", "accept, reject or skip suggested codings (S)"),
+        ("Keyword in context", "kwic", "every occurrence of a word, with its context (K)"),
+    )
+
+    @property
+    def tools(self) -> tuple[tuple[str, str, str], ...]:
+        """In review mode the Suggestions queue (it codes) is not offered."""
+        if getattr(self.app, "review", False):
+            return tuple(t for t in self.TOOLS if t[1] != "suggestions")
+        return self.TOOLS
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for label, action, help_text in self.tools:
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(
+                    score, matcher.highlight(label), partial(self._run, action), help=help_text
+                )
+        if query.strip():
+            label = f"Keyword in context: {query.strip()}"
+            yield Hit(
+                0.01,  # the fallback: after every hit that names a source, code or screen
+                label,
+                partial(self._run, "kwic", query.strip()),
+                help="every occurrence of this term",
+            )
+
+    async def discover(self) -> Hits:
+        for label, action, help_text in self.tools:
+            yield DiscoveryHit(label, partial(self._run, action), help=help_text)
+
+    def _run(self, action: str, *args: str) -> None:
+        getattr(self.app, f"action_{action}")(*args)

@@ -29,6 +29,9 @@ from qualcode.core.errors import QualcodeError
 from qualcode.storage.models import Informant
 from qualcode.storage.project import Project, audit
 
+# The tests that take a project also run on PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.backends
+
 GOLDEN = Path(__file__).parent / "golden" / "displays"
 UPDATE = os.environ.get("QUALCODE_UPDATE_GOLDEN") == "1"
 EXT = {"table": "txt", "md": "md", "csv": "csv", "json": "json"}

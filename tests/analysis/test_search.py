@@ -15,6 +15,9 @@ from qualcode.core.codebook import load_codebook
 from qualcode.storage.project import Project
 from qualcode.storage.views import CodeRow
 
+# The tests that take a project also run on PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.backends
+
 REPO = Path(__file__).resolve().parents[2]
 FAHRUDIN = REPO / "codebooks" / "fahrudin.yaml"
 SAMPANG = REPO / "transcripts" / "sampang"

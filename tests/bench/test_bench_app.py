@@ -59,19 +59,56 @@ def big_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int]:
 
 
 async def test_open_20000_segment_transcript(big_project: tuple[str, int]) -> None:
+    """First paint: the first frame the compositor hands to the driver in which the transcript
+    has its layout (so its text is on screen), timed from the push of the Coding screen. The
+    exact wrap of the far segments finishes after it in a thread; that time is recorded too."""
     db, source_id = big_project
-    times = []
-    for _ in range(5):
+    first_paint, settled, cpu = [], [], []
+    for _ in range(7):
         app = make_app(db, coder="bench")
+        painted: list[float] = []
+        display = app._display
+
+        def timed_display(screen, renderable, display=display, painted=painted):  # type: ignore[no-untyped-def]
+            display(screen, renderable)
+            if (
+                not painted
+                and renderable is not None
+                and isinstance(screen, CodingScreen)
+                and screen.view._heights
+            ):
+                painted.append(time.perf_counter())
+                painted.append(time.thread_time())
+
+        app._display = timed_display  # type: ignore[method-assign]
         async with app.run_test(size=(140, 40)) as pilot:
             await pilot.pause()
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.thread_time()
             app.push_screen(CodingScreen(source_id))
             await pilot.pause()
-            times.append(time.perf_counter() - start)
+            while not app.screen.view.heights_exact:  # type: ignore[attr-defined]
+                await pilot.pause(0.01)
+            settled.append(time.perf_counter() - start)
+            first_paint.append(painted[0] - start)
+            cpu.append(painted[1] - start_cpu)  # the app's own thread: what load can't inflate
             assert isinstance(app.screen, CodingScreen) and len(app.screen.segments) == SEGMENTS
-    median = statistics.median(times)
-    record("app.open_20k_segments", median, limit_s=0.5, n=SEGMENTS, runs=len(times))
+            text = "".join(str(app.screen.view.render_line(y).text) for y in range(5))
+            assert "INTERVIEWER" in text  # the frame shows the transcript, not a blank pane
+    median = statistics.median(first_paint)
+    record(
+        "app.open_20k_segments",
+        median,
+        limit_s=0.5,
+        main_thread_cpu_s=round(statistics.median(cpu), 6),
+        n=SEGMENTS,
+        runs=len(first_paint),
+    )
+    record(
+        "app.open_20k_segments_exact_layout",
+        statistics.median(settled),
+        n=SEGMENTS,
+        runs=len(settled),
+    )
     assert median < 0.5
 
 

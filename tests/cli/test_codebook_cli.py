@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import FAHRUDIN, SMALL_CODEBOOK, fingerprint, run
+
+# The tests that take a project also run on PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.backends
 
 
 def test_show_lists_codes_with_counts_and_rules(project: Path, workdir: Path) -> None:

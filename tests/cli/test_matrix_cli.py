@@ -12,6 +12,9 @@ from conftest import fingerprint, run
 
 from qualcode.storage.project import Project, audit_entries
 
+# The tests that take a project also run on PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.backends
+
 INDICATORS = ["Enabling", "Empowering", "Protecting"]
 
 

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import fingerprint, run
 
+# The tests that take a project also run on PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.backends
+
 ALLOWED_KEYS = {"code", "groups", "convergence", "magnitude_n", "negative_evidence"}
 GROUP_KEYS = {"codings", "informants", "informants_total", "mean_magnitude"}
 CATEGORIES = {"agreement", "partial agreement", "silence", "dissonance"}

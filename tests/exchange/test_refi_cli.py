@@ -6,11 +6,15 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import fingerprint, run
 from sqlmodel import select
 
 from qualcode.storage.models import AuditEntry, Segment, Source
 from qualcode.storage.project import Project
+
+# The tests that take a project also run on PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.backends
 
 
 def test_export_commands_write_both_formats(project: Path, tmp_path: Path) -> None:

@@ -6,10 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from qualcode.core.errors import QualcodeError
 from qualcode.storage.actions import CodingActions
+from qualcode.storage.migrations import MIGRATIONS
 from qualcode.storage.project import Project
 
 V1_PROJECT = Path(__file__).parent / "data" / "project-v1.db"
@@ -154,7 +155,9 @@ def test_schema_v1_project_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
             versions = [
                 r[0] for r in s.connection().execute(text("SELECT id FROM schema_migration"))
             ]
-        assert versions == [1, 2, 3, 4]
+        assert versions == [m.id for m in MIGRATIONS]
+        tables = set(inspect(p.engine).get_table_names())
+        assert {"suggestion_rejection", "source_revision", "coding_review"} <= tables
         assert len(codings(p)) == 3
         # Migration 4 computed each coding's segment: ratna's turns 2 and 4 hold the spans.
         assert segment_ids(p) == {1: 2, 2: 2, 3: 4}
@@ -166,3 +169,24 @@ def test_schema_v1_project_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
         assert segment_ids(p) == {1: 2, 2: 2, 3: 4}
     finally:
         p.close()
+
+
+def test_undo_never_touches_another_coders_coding_that_got_the_same_id(opened: Project) -> None:
+    """SQLite hands the id of a removed last coding to the next new one; when that is another
+    coder's, undoing the removal brings ours back under a new id and leaves theirs alone."""
+    source, code, start, end = ids(opened)
+    ana, ben = CodingActions(opened, "ana"), CodingActions(opened, "ben")
+    mine = ana.apply(source, code, start, end, memo="ana's")
+    ana.remove(mine.coding_id)
+    theirs = ben.apply(source, code, start, end, memo="ben's")
+    restored = ana.undo()
+    assert restored is not None and restored.coding_id != theirs.coding_id
+    assert sorted(c[1:] for c in codings(opened)) == [
+        (code, start, end, None, "ana's"),
+        (code, start, end, None, "ben's"),
+    ]
+    ana.redo()  # the removal again: of ana's coding, wherever it is now
+    assert codings(opened) == [(theirs.coding_id, code, start, end, None, "ben's")]
+    ana.undo()
+    ana.undo()  # and her apply: ben's coding stays
+    assert codings(opened) == [(theirs.coding_id, code, start, end, None, "ben's")]

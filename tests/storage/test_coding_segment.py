@@ -16,7 +16,7 @@ from itertools import count
 from pathlib import Path
 
 import pytest
-from conftest import SMALL_CODEBOOK, run
+from conftest import SMALL_CODEBOOK, PgDatabases, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
@@ -95,15 +95,18 @@ def scenarios(draw: st.DrawFn) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Project]]:
+def base(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[tuple[Path, Project]]:
     folder = tmp_path_factory.mktemp("segment")
     (folder / "codebook.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
-    db = folder / "p.db"
+    databases = PgDatabases()
+    db = folder / "p.db" if backend == "sqlite" else databases.create()
     assert run("init", db=db).exit_code == 0
     assert run("codebook", "load", str(folder / "codebook.yaml"), db=db).exit_code == 0
     project = Project.open(db)
     yield folder, project
     project.close()
+    if backend != "sqlite":
+        databases.drop(str(db))
 
 
 NUMBER = count(1)
@@ -171,12 +174,18 @@ def test_segment_id_follows_the_definition_on_every_write_path(
                 )  # a wrong segment_id given: the trigger puts it right
     if rows:
         path = folder / "codings.csv"
+        with project.read() as s:  # not "source {source_id}": ids and names part on PostgreSQL
+            name = (
+                s.connection()
+                .execute(text("SELECT name FROM source WHERE id = :i"), {"i": source_id})
+                .scalar_one()
+            )
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(["source", "start", "end", "code", "coder"])
             for start, end in rows:
-                writer.writerow([f"source {source_id}", start, end, "Training and coaching", "ben"])
-        result = run("codings", "import", str(path), db=Path(project.location))
+                writer.writerow([name, start, end, "Training and coaching", "ben"])
+        result = run("codings", "import", str(path), db=project.location)
         assert result.exit_code == 0, result.output
     assert check_source(project, source_id) == len(scenario["codings"])
 
@@ -328,3 +337,48 @@ def test_upgraded_and_new_projects_have_the_same_triggers_and_indexes(tmp_path: 
         "segment_codings_delete",
         "segment_codings_update",
     }
+
+
+def test_migration_4_upgrades_a_project_on_this_back_end(project: Path | str) -> None:
+    """Migration 4 (column, backfill, index, triggers) on a project taken back to schema 3, on
+    SQLite and PostgreSQL alike."""
+    p = Project.open(project)
+    source, code = _ratna_and_a_code(p)
+    actions = CodingActions(p, "ana")
+    for start, end in [(0, 30), (100, 130), (200, 300)]:
+        actions.apply(source, code, start, end)
+    with p.write() as s:
+        conn = s.connection()
+        if conn.dialect.name == "sqlite":
+            for name in ("coding_segment_insert", "coding_segment_update", "segment_codings_insert",
+                         "segment_codings_delete", "segment_codings_update"):  # fmt: skip
+                conn.exec_driver_sql(f"DROP TRIGGER {name}")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER coding_segment_id ON coding")
+            conn.exec_driver_sql("DROP TRIGGER segment_codings ON segment")
+        conn.exec_driver_sql("DROP INDEX ix_coding_segment")
+        conn.exec_driver_sql("ALTER TABLE coding DROP COLUMN segment_id")
+        conn.exec_driver_sql("DELETE FROM schema_migration WHERE id = 4")
+    p.close()
+    upgraded = Project.open(project)
+    try:
+        assert check_source(upgraded, source) == 3
+        CodingActions(upgraded, "ana").apply(source, code, 130, 240)  # the triggers are back
+        assert check_source(upgraded, source) == 4
+    finally:
+        upgraded.close()
+
+
+def _ratna_and_a_code(project: Project) -> tuple[int, int]:
+    with project.read() as s:
+        row = (
+            s.connection()
+            .execute(
+                text(
+                    "SELECT s.id, c.id FROM source s, code c WHERE s.name = 'ratna' "
+                    "AND c.path = 'Empowering/Training and coaching'"
+                )
+            )
+            .one()
+        )
+    return int(row[0]), int(row[1])

@@ -316,7 +316,10 @@ def _sources(
 def _coders(conn: Connection, names: tuple[str, ...]) -> tuple[list[int] | None, list[str]]:
     coders = {r[1]: r[0] for r in conn.execute(text("SELECT id, name FROM coder ORDER BY name"))}
     if not names:
-        return None, sorted(coders)
+        # The coders behind the display: those with codings (a supervisor who only left review
+        # memos, or a coder who opened the app and coded nothing, is in the coder table too).
+        sql = "SELECT name FROM coder k WHERE EXISTS (SELECT 1 FROM coding WHERE coder_id = k.id)"
+        return None, sorted(r[0] for r in conn.execute(text(sql)))
     for name in names:
         if name not in coders:
             known = ", ".join(sorted(coders)) or "none yet"

@@ -333,7 +333,8 @@ def build_qdpx(session: Session, path: Path) -> tuple[bytes, ExportReport]:
                 "Note",
                 {
                     "guid": guid,
-                    "name": memo.title or None,
+                    # REFI-QDA has no memo kinds: a supervisor's memo keeps its mark in its name.
+                    "name": memo.title or ("Review memo" if memo.kind == "review" else None),
                     "creatingUser": snap.coder_guid.get(memo.coder_id) if memo.coder_id else None,
                     "creationDateTime": stamp(memo.created_at),
                     "modifiedDateTime": stamp(memo.updated_at),

@@ -14,6 +14,9 @@ Keys (each can be rebound in the config file by its id, see docs/app.md):
 - ``u`` / ``ctrl+z`` undo, ``ctrl+r`` / ``ctrl+y`` redo (kept in the project: also after a restart)
 - ``/`` search all sources; ``r`` retrieve every excerpt of the highlighted code
 - ``tab`` transcript ↔ codebook; ``escape`` clear the selection, or back to Sources
+
+In review mode (``qualcode review``) the screen shows every coder's codings and has no coding
+keys at all; ``M`` and ``C`` leave the reviewer's review memo on the source or the code.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from qualcode.storage.views import (
     codings_of,
     segments_of,
 )
+from qualcode.tui.review import ReviewAware, in_review
 from qualcode.tui.widgets.status import StatusLine
 from qualcode.tui.widgets.transcript import Badge, TranscriptView
 
@@ -58,8 +62,23 @@ class Selection:
     last: int
 
 
-class CodingScreen(Screen[None]):
+class CodingScreen(ReviewAware, Screen[None]):
     """Code one source, segment by segment. See the module docstring for every key."""
+
+    # Gone in review mode: they change codings (or only lead to a change, like selecting words).
+    WRITE_ACTIONS = frozenset(
+        {
+            "pick_code",
+            "select_words",
+            "grow",
+            "shift_start",
+            "choose_coding",
+            "magnitude",
+            "coding_memo",
+            "undo",
+            "redo",
+        }
+    )
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="coding.back"),
@@ -143,10 +162,14 @@ class CodingScreen(Screen[None]):
             self.source_name, self.text = source.name, source.text
             self.segments = segments_of(s, self.source_id)
             self.codes = code_rows(s)
-            self.codings = codings_of(s, self.source_id, self.coder)
+            self.codings = codings_of(s, self.source_id, self.shown_coder)
         self.code_by_id = {c.id: c for c in self.codes}
-        self.code_by_key = {c.shortcut: c for c in self.codes if c.shortcut}
-        self.sub_title = f"{self.source_name} · coder: {self.coder}"
+        # Review mode: shortcut keys apply nothing.
+        self.code_by_key = (
+            {} if in_review(self) else {c.shortcut: c for c in self.codes if c.shortcut}
+        )
+        who = f"review, every coder · reviewer: {self.coder}" if in_review(self) else self.coder
+        self.sub_title = f"{self.source_name} · coder: {who}"
         self._index_codings()
         view = self.view
         view.load(
@@ -168,6 +191,10 @@ class CodingScreen(Screen[None]):
     @property
     def coder(self) -> str:
         return str(self.app.coder)  # type: ignore[attr-defined]
+
+    @property
+    def shown_coder(self) -> str | None:
+        return self.app.shown_coder  # type: ignore[attr-defined,no-any-return]
 
     @property
     def view(self) -> TranscriptView:
@@ -213,7 +240,7 @@ class CodingScreen(Screen[None]):
     def _code_label(self, code: CodeRow, count: int) -> Text:
         label = Text()
         label.append("■ ", style=_color(code))
-        if code.shortcut:
+        if code.shortcut and not in_review(self):  # review mode: shortcut keys code nothing
             label.append(f"[{code.shortcut}] ", style="bold")
         label.append(code.name, style="" if code.codable else "italic")
         if count:
@@ -286,6 +313,7 @@ class CodingScreen(Screen[None]):
                 style = "reverse" if i == self.chosen % len(here) else ""
                 label = code.name + (f" {c.magnitude:+d}" if c.magnitude is not None else "")
                 label += " ✎" if c.memo else ""
+                label += f" ({c.coder})" if self.shown_coder is None else ""
                 text.append(f" {label} ", style=style)
                 text.append(" ")
         else:
@@ -304,7 +332,7 @@ class CodingScreen(Screen[None]):
 
     def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
         code = event.node.data
-        if isinstance(code, CodeRow):
+        if isinstance(code, CodeRow) and not in_review(self):
             self.code(code)
 
     def _highlighted_code(self) -> CodeRow | None:
@@ -454,7 +482,7 @@ class CodingScreen(Screen[None]):
 
     def code(self, code: CodeRow) -> None:
         """Apply ``code`` to the selection or the current segment; remove it if already there."""
-        if not self.segments:
+        if not self.segments or in_review(self):
             return
         if not code.codable:
             self.notify(f"{code.path} is a category: choose one of its codes", severity="warning")
@@ -524,6 +552,13 @@ class CodingScreen(Screen[None]):
         from qualcode.tui.screens.prompt import MemoEditor
 
         app = self.app
+        if in_review(self):
+            from qualcode.tui.screens.memos import edit_review_memo
+
+            edit_review_memo(
+                self, target, target_id, f"Review memo on {title.removeprefix('Memo on ')}"
+            )
+            return
         with app.project.read() as s:  # type: ignore[attr-defined]
             row = memo_for(s, target, target_id, app.actions.coder_id)  # type: ignore[attr-defined]
             current = row.text if row else ""
@@ -568,7 +603,7 @@ class CodingScreen(Screen[None]):
 
     def refresh_codings(self, result: ActionResult | None = None) -> None:
         with self.app.project.read() as s:  # type: ignore[attr-defined]
-            self.codings = codings_of(s, self.source_id, self.coder)
+            self.codings = codings_of(s, self.source_id, self.shown_coder)
         old = self.by_segment
         self._index_codings()
         for i in sorted(set(old) | set(self.by_segment)):

@@ -23,12 +23,16 @@ from qualcode.analysis.conclusions import (
 )
 from qualcode.core.errors import QualcodeError
 from qualcode.storage.views import code_rows
+from qualcode.tui.blind import visible_coder
+from qualcode.tui.review import ReviewAware
 
 VERDICT_STYLE = {"supported": "green", "unsupported": "red"}
 
 
-class ConclusionsScreen(Screen[None]):
+class ConclusionsScreen(ReviewAware, Screen[None]):
     """Conclusion drawing and verification, the last step of the interactive model."""
+
+    WRITE_ACTIONS = frozenset({"add", "delete"})
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="conclusions.back"),
@@ -50,7 +54,7 @@ class ConclusionsScreen(Screen[None]):
 
     def reload(self) -> None:
         with self.app.project.read() as s:  # type: ignore[attr-defined]
-            self.checks = check_conclusions(s)
+            self.checks = check_conclusions(s, coder=visible_coder(s, self.app))
         listing = self.query_one(OptionList)
         listing.clear_options()
         for i, check in enumerate(self.checks):

@@ -10,6 +10,7 @@ the excerpts of that code from that group, Escape goes back.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
@@ -27,6 +28,8 @@ from qualcode.analysis.triangulation import summary_table, triangulate
 from qualcode.core.errors import QualcodeError
 from qualcode.exchange.tables import DisplayTable, cell_text
 from qualcode.storage.codes import resolve_code
+from qualcode.tui.blind import visible_coder
+from qualcode.tui.review import ReviewAware
 from qualcode.tui.screens.retrieval import excerpt_label
 
 MATRIX_KINDS = ("clustered", "role", "method", "time", "cooccurrence")
@@ -107,8 +110,10 @@ class DisplayScreen(Screen[None]):
         self.app.pop_screen()
 
 
-class MatrixScreen(DisplayScreen):
+class MatrixScreen(ReviewAware, DisplayScreen):
     """Miles–Huberman matrices (see the module docstring for the keys)."""
+
+    WRITE_ACTIONS = frozenset({"edit_summary"})
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="matrix.back"),
@@ -131,11 +136,16 @@ class MatrixScreen(DisplayScreen):
     def rebuild(self) -> None:
         try:
             with self.app.project.read() as s:  # type: ignore[attr-defined]
-                table = build_display(s, self.spec)
+                table = build_display(s, self.shown_spec(s))
         except QualcodeError as err:
             self.notify(str(err), severity="error")
             return
         self.show(table)
+
+    def shown_spec(self, session: Any) -> DisplaySpec:
+        """The spec as shown: in blind mode, a coder's matrix counts their own codings only."""
+        who = visible_coder(session, self.app)
+        return self.spec if who is None else replace(self.spec, coders=(who,))
 
     def _replace(self, **changes: Any) -> None:
         values = {**self.spec.__dict__, **changes}
@@ -173,7 +183,8 @@ class MatrixScreen(DisplayScreen):
         column_key = self.table.meta["column_keys"][c - 1]
         try:
             with self.app.project.read() as s:  # type: ignore[attr-defined]
-                excerpts = cell_excerpts(s, self.spec, row_key, column_key, subtotal=row.subtotal)
+                spec = self.shown_spec(s)
+                excerpts = cell_excerpts(s, spec, row_key, column_key, subtotal=row.subtotal)
         except QualcodeError as err:
             self.notify(str(err), severity="warning")
             return
@@ -232,7 +243,7 @@ class TriangulationScreen(DisplayScreen):
 
     def rebuild(self) -> None:
         with self.app.project.read() as s:  # type: ignore[attr-defined]
-            self.result = triangulate(s, by=self.by, depth=None)
+            self.result = triangulate(s, by=self.by, depth=None, coder=visible_coder(s, self.app))
         self.show(summary_table(self.result), front="convergence")
 
     def action_toggle_by(self) -> None:
@@ -251,7 +262,7 @@ class TriangulationScreen(DisplayScreen):
         with self.app.project.read() as s:  # type: ignore[attr-defined]
             code = resolve_code(s, code_path)
             assert code.id is not None
-            excerpts = retrieve(s, code.id, include_subcodes=True)
+            excerpts = retrieve(s, code.id, include_subcodes=True, coder=visible_coder(s, self.app))
         if self.by == "kind":
             chosen = [e for e in excerpts if e.kind == group]
         else:

@@ -13,12 +13,16 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from qualcode.tui.review import in_review, is_write_binding
+
 
 def _screens() -> list[tuple[str, Any]]:
     from qualcode.tui.app import QualcodeApp
+    from qualcode.tui.screens.agreement import AgreementScreen
     from qualcode.tui.screens.coding import CodingScreen
     from qualcode.tui.screens.conclusions import ConclusionsScreen
     from qualcode.tui.screens.displays import MatrixScreen, TriangulationScreen
+    from qualcode.tui.screens.memos import MemosScreen
     from qualcode.tui.screens.retrieval import RetrievalScreen
     from qualcode.tui.screens.sources import SourcesScreen
 
@@ -30,17 +34,28 @@ def _screens() -> list[tuple[str, Any]]:
         ("Matrix", MatrixScreen),
         ("Triangulation", TriangulationScreen),
         ("Conclusions", ConclusionsScreen),
+        ("Memos", MemosScreen),
+        ("Agreement", AgreementScreen),
     ]
 
 
-def key_table(keymap: dict[str, str], display: Callable[[Binding], str] | None = None) -> Table:
-    """One row per binding: where, keys (after rebinding), what, and the id to rebind it by."""
+def key_table(
+    keymap: dict[str, str],
+    display: Callable[[Binding], str] | None = None,
+    review: bool = False,
+) -> Table:
+    """One row per binding: where, keys (after rebinding), what, and the id to rebind it by;
+    ``review``: without the keys that would write."""
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for column in ("where", "keys", "what", "id (for the config file)"):
         table.add_column(column)
     for where, owner in _screens():
         for binding in owner.BINDINGS:
             if not isinstance(binding, Binding):
+                continue
+            if review and is_write_binding(owner, binding.action):
+                continue  # review mode: keys that would write are not there at all
+            if not review and binding.action in getattr(owner, "REVIEW_ONLY_ACTIONS", ()):
                 continue
             keys = keymap.get(binding.id or "", binding.key)
             if display is not None:
@@ -64,7 +79,7 @@ class HelpScreen(ModalScreen[None]):
                     "Keys — rebind any of them by id in the config file (docs/app.md)", style="bold"
                 )
             )
-            yield Static(key_table(keymap, self.app.get_key_display))
+            yield Static(key_table(keymap, self.app.get_key_display, review=in_review(self)))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -76,7 +76,7 @@ class RetrievalScreen(Screen[None]):
                 s,
                 code_id,
                 include_subcodes=self.include_subcodes,
-                coder=self.app.coder,  # type: ignore[attr-defined]
+                coder=self.app.shown_coder,  # type: ignore[attr-defined]
             )
         path = next(c.path for c in self.codes if c.id == code_id)
         people = {e.informant for e in self.excerpts if e.informant}

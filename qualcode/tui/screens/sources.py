@@ -13,6 +13,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from qualcode.storage.views import SourceRow, source_overview
+from qualcode.tui.review import in_review
 
 BAR = 12
 
@@ -32,8 +33,9 @@ class SourcesScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        what = "reading (read-only review)" if in_review(self) else "coding"
         yield Static(
-            "Sources by informant role — Enter opens a source for coding", id="sources-help"
+            f"Sources by informant role — Enter opens a source for {what}", id="sources-help"
         )
         yield OptionList(id="sources")
         yield Footer()
@@ -46,7 +48,7 @@ class SourcesScreen(Screen[None]):
 
     def action_reload(self) -> None:
         with self.app.project.read() as s:  # type: ignore[attr-defined]
-            rows = source_overview(s, self.app.coder)  # type: ignore[attr-defined]
+            rows = source_overview(s, self.app.shown_coder)  # type: ignore[attr-defined]
         listing = self.query_one(OptionList)
         highlighted = listing.highlighted
         listing.clear_options()

@@ -1,8 +1,10 @@
 """The transcript: every segment of a source, rendered with Textual's line API.
 
 Only the lines on screen are rendered (a widget per segment takes seconds to mount for a 20,000
-segment transcript). Heights come from a regex word-wrap over all segments, which is exact and
-takes ~50 ms for 20,000 segments, so scrolling never jumps.
+segment transcript). Heights come from a regex word-wrap over all segments, which is exact, so
+scrolling never jumps. For a long transcript (over ``EXACT_AT_ONCE`` segments) that wrap costs
+~0.1 s or more, so the first paint uses exact heights near the cursor and an estimate elsewhere,
+and a thread computes the exact heights and swaps them in with the cursor kept in place.
 
 Layout of one segment::
 
@@ -28,9 +30,12 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.worker import get_current_worker
 
 GUTTER = 10
 BADGE = 3
+EXACT_AT_ONCE = 2_000  # segments whose heights are computed before the first paint
+NEAR_CURSOR = 300  # segments either side of the cursor that get exact heights at once
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,8 @@ class TranscriptView(ScrollView, can_focus=True):
         self._heights: list[int] = []
         self._tops: list[int] = [0]
         self._text_width = 0
+        self._layout_generation = 0  # bumped whenever text or width change: stale results ignored
+        self.heights_exact = True  # False while the background wrap of a long transcript runs
 
     # -- content ---------------------------------------------------------------------------
     def load(
@@ -147,8 +154,65 @@ class TranscriptView(ScrollView, can_focus=True):
         if width != self._text_width:
             self._text_width = width
             self._wrapped.clear()
-        text, width = self.text, self._text_width
-        self._heights = [line_count(text[a:b], width) + 2 for a, b in self.spans]
+        self._layout_generation += 1
+        text, width, spans = self.text, self._text_width, self.spans
+        if len(spans) <= EXACT_AT_ONCE:
+            self._set_heights([line_count(text[a:b], width) for a, b in spans])
+            self._cursor_into_view()
+            return
+        # Long transcript: exact near the cursor (what the first paint shows), an estimate of
+        # the rest, the exact wrap in a thread.
+        rows = [(b - a) // width + 1 for a, b in spans]
+        for i in range(
+            max(0, self.cursor - NEAR_CURSOR), min(len(spans), self.cursor + NEAR_CURSOR)
+        ):
+            a, b = spans[i]
+            rows[i] = line_count(text[a:b], width)
+        self._set_heights(rows)
+        self._cursor_into_view()
+        self.heights_exact = False
+        generation = self._layout_generation
+
+        def wrap_all() -> None:  # a closure: Textual names a worker by repr(), of a partial too
+            self._wrap_all(generation, text, spans, width)
+
+        self.run_worker(wrap_all, thread=True, exclusive=True, group="transcript-heights")
+
+    def _wrap_all(
+        self, generation: int, text: str, spans: list[tuple[int, int]], width: int
+    ) -> None:
+        worker = get_current_worker()
+        rows = []
+        for a, b in spans:
+            if worker.is_cancelled:
+                return
+            rows.append(line_count(text[a:b], width))
+        self.app.call_from_thread(self._exact_heights_ready, generation, rows)
+
+    def _exact_heights_ready(self, generation: int, rows: list[int]) -> None:
+        if generation != self._layout_generation:  # the text or the width changed meanwhile
+            return
+        # Keep the cursor's segment on the same screen row as the heights change around it.
+        screen_row = self._tops[self.cursor] - self.scroll_offset.y if self.spans else 0
+        self._set_heights(rows)
+        self.heights_exact = True
+        if self.spans:
+            self.scroll_to(
+                y=max(0, self._tops[self.cursor] - screen_row), animate=False, force=True
+            )
+
+    def _cursor_into_view(self) -> None:
+        """After a (re)layout: a cursor set before the first layout (a source opened at a search
+        hit or an excerpt) or pushed off screen by a resize is brought back, centred."""
+        if not self.spans:
+            return
+        top, bottom = self._tops[self.cursor], self._tops[self.cursor + 1]
+        view_top, height = self.scroll_offset.y, self.scrollable_content_region.height
+        if top < view_top or bottom > view_top + height:
+            self.scroll_to_segment(self.cursor, center=True)
+
+    def _set_heights(self, text_rows: list[int]) -> None:
+        self._heights = [rows + 2 for rows in text_rows]  # + the header and the blank line
         for i in self.badges:  # a long list of badges can make a segment taller than its text
             self._heights[i] = self._height(i)
         self._tops = [0, *accumulate(self._heights)]
@@ -201,11 +265,11 @@ class TranscriptView(ScrollView, can_focus=True):
         top, bottom = self._tops[index], self._tops[index + 1]
         view_top, height = self.scroll_offset.y, self.scrollable_content_region.height
         if center:
-            self.scroll_to(y=max(0, top - height // 3), animate=False)
+            self.scroll_to(y=max(0, top - height // 3), animate=False, force=True)
         elif top < view_top:
-            self.scroll_to(y=top, animate=False)
+            self.scroll_to(y=top, animate=False, force=True)
         elif bottom > view_top + height:
-            self.scroll_to(y=min(top, bottom - height), animate=False)
+            self.scroll_to(y=min(top, bottom - height), animate=False, force=True)
 
     def segment_at_line(self, y: int) -> int:
         return max(0, min(bisect_right(self._tops, y) - 1, len(self.spans) - 1))

@@ -1,0 +1,226 @@
+"""Suggested codings: passages that look like a code's passages, for a coder to accept or reject.
+
+``suggest`` reads a project and returns a coder's suggestions; ``evaluate`` measures how good
+they are against the coder's own codings. The scoring itself is in ``engine.py`` (pure, on rows);
+accepting and rejecting are writes, in ``storage/suggestions.py``.
+"""
+
+from __future__ import annotations
+
+import random
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from qualcode.analysis.suggestions.corpus import SegmentCorpus, SegmentRow
+from qualcode.analysis.suggestions.engine import (
+    DEFAULT_THRESHOLD,
+    Cue,
+    Suggester,
+    Suggestion,
+    Suggestions,
+    cues_for_code,
+)
+from qualcode.core.errors import QualcodeError
+from qualcode.storage.views import CodeRow, code_rows
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "CodeScore",
+    "Cue",
+    "Evaluation",
+    "SegmentCorpus",
+    "SegmentRow",
+    "Suggestion",
+    "Suggestions",
+    "evaluate",
+    "suggest",
+]
+
+
+@dataclass(frozen=True)
+class CodingSpan:
+    id: int
+    code_id: int
+    source_id: int
+    start: int
+    end: int
+
+
+def suggest(
+    session: Session,
+    coder: str,
+    *,
+    code_ids: Sequence[int] | None = None,
+    source_ids: Sequence[int] | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    workers: int = -1,
+    corpus: SegmentCorpus | None = None,
+    limit: int | None = None,
+) -> Suggestions:
+    """``coder``'s suggestions, best first: codable codes (``code_ids`` if given) scored over
+    every segment (of ``source_ids`` if given). Exemplars are the coder's own codings (another
+    coder's would carry their judgement into this coder's codings); segments the coder already
+    coded with the code, and rejected suggestions, are left out. Only the first ``limit`` are
+    made into objects; ``.total`` of the result counts them all."""
+    corpus = corpus or SegmentCorpus.from_session(session, list(source_ids or []) or None)
+    codes = _codes(session, code_ids)
+    mine = coder_codings(session, coder)
+    cues = _cues(session, codes, mine)
+    exclude = _covered(corpus, mine) | rejected_pairs(session)
+    return Suggester(corpus, cues, workers=workers).suggest(threshold, exclude, limit)
+
+
+def rejected_pairs(session: Session) -> set[tuple[int, int]]:
+    """``(segment_id, code_id)`` of every rejected suggestion: never suggested again."""
+    rows = session.connection().execute(
+        text("SELECT segment_id, code_id FROM suggestion_rejection")
+    )
+    return {(s, c) for s, c in rows}
+
+
+def coder_codings(session: Session, coder: str) -> list[CodingSpan]:
+    rows = session.connection().execute(
+        text(
+            'SELECT cd.id, cd.code_id, cd.source_id, cd.start, cd."end" FROM coding cd '
+            "JOIN coder k ON k.id = cd.coder_id WHERE k.name = :c ORDER BY cd.id"
+        ),
+        {"c": coder},
+    )
+    return [CodingSpan(*r) for r in rows]
+
+
+# --- evaluation -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeScore:
+    code_id: int
+    path: str
+    exemplars: int  # codings used as exemplars
+    held_out: int  # segments of the held-out codings (the truth)
+    suggested: int  # segments suggested
+    hits: int  # suggested segments that are held out
+
+    @property
+    def precision(self) -> float | None:
+        return self.hits / self.suggested if self.suggested else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.hits / self.held_out if self.held_out else None
+
+    @property
+    def f1(self) -> float | None:
+        p, r = self.precision, self.recall
+        if p is None or r is None:
+            return None
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    coder: str
+    threshold: float
+    seed: int
+    fraction: float
+    codes: list[CodeScore]
+    overall: CodeScore  # micro-average: counts summed over the codes
+
+
+def evaluate(
+    session: Session,
+    coder: str,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    seed: int = 0,
+    fraction: float = 0.5,
+    code_ids: Sequence[int] | None = None,
+    workers: int = -1,
+) -> Evaluation:
+    """Hold out part of ``coder``'s codings and see whether suggestions find them again.
+
+    Per code, the coder's codings are shuffled with ``seed`` and ``fraction`` of them (rounded
+    down) become exemplars; the rest are held out. Suggestions are made from the codebook and the
+    exemplars over every segment not coded by an exemplar; a suggested segment is a hit when a
+    held-out coding of that code overlaps it. Precision, recall and F1 per code, and overall
+    (counts summed over codes).
+    """
+    corpus = SegmentCorpus.from_session(session)
+    codes = _codes(session, code_ids)
+    by_code: dict[int, list[CodingSpan]] = {}
+    theirs = coder_codings(session, coder)
+    if not theirs:
+        raise QualcodeError(f"coder '{coder}' has no codings to hold out (see 'qualcode status')")
+    for c in theirs:
+        by_code.setdefault(c.code_id, []).append(c)
+    rng = random.Random(seed)
+    exemplars: list[CodingSpan] = []
+    held_out: list[CodingSpan] = []
+    for code in codes:
+        spans = by_code.get(code.id, [])
+        rng.shuffle(spans)
+        cut = int(len(spans) * fraction)
+        exemplars += spans[:cut]
+        held_out += spans[cut:]
+    covered = _covered(corpus, exemplars)
+    truth = _covered(corpus, held_out) - covered
+    cues = _cues(session, codes, exemplars)
+    found = Suggester(corpus, cues, workers=workers).pairs(threshold, covered)
+    scores = []
+    for code in codes:
+        mine = {p for p in found if p[1] == code.id}
+        true = {p for p in truth if p[1] == code.id}
+        n_ex = sum(1 for e in exemplars if e.code_id == code.id)
+        scores.append(CodeScore(code.id, code.path, n_ex, len(true), len(mine), len(mine & true)))
+    overall = CodeScore(
+        0,
+        "overall",
+        sum(s.exemplars for s in scores),
+        sum(s.held_out for s in scores),
+        sum(s.suggested for s in scores),
+        sum(s.hits for s in scores),
+    )
+    return Evaluation(coder, threshold, seed, fraction, scores, overall)
+
+
+# --- shared -------------------------------------------------------------------------------------
+
+
+def _codes(session: Session, code_ids: Sequence[int] | None) -> list[CodeRow]:
+    wanted = None if code_ids is None else set(code_ids)
+    return [c for c in code_rows(session) if c.codable and (wanted is None or c.id in wanted)]
+
+
+def _cues(session: Session, codes: list[CodeRow], exemplars: Iterable[CodingSpan]) -> list[Cue]:
+    texts = {r[0]: r[1] for r in session.connection().execute(text("SELECT id, text FROM source"))}
+    by_code: dict[int, list[tuple[int, str]]] = {}
+    for e in exemplars:
+        by_code.setdefault(e.code_id, []).append((e.id, texts[e.source_id][e.start : e.end]))
+    cues: list[Cue] = []
+    for code in codes:
+        cues += cues_for_code(code.id, code.keywords, code.example, by_code.get(code.id, []))
+    return cues
+
+
+def _covered(corpus: SegmentCorpus, codings: Iterable[CodingSpan]) -> set[tuple[int, int]]:
+    """``(segment_id, code_id)`` of every segment a coding overlaps."""
+    where: dict[int, tuple[int, int]] = {}  # source -> its first and last index + 1
+    for i, source_id in enumerate(corpus.source_ids):  # by source and ordinal, so by start
+        first, _ = where.get(source_id, (i, i))
+        where[source_id] = (first, i + 1)
+    starts, ends = corpus.starts, corpus.ends
+    out: set[tuple[int, int]] = set()
+    for c in codings:
+        if c.source_id not in where:
+            continue
+        first, last = where[c.source_id]
+        lo = max(first, bisect_right(starts, c.start, first, last) - 1)
+        hi = bisect_left(starts, c.end, first, last)
+        for i in range(lo, hi):
+            if starts[i] < c.end and c.start < ends[i]:
+                out.add((corpus.segment_ids[i], c.code_id))
+    return out

@@ -2,7 +2,8 @@
 
 ``project_for(corpus)`` imports the transcripts (``import_files``, informants.yaml found beside
 them), the codebook and the codings CSV into ``<corpus>/project.db`` and keeps it: the analysis
-benchmarks read it, never write it. The file is rebuilt when qualcode's schema version changes.
+benchmarks read it, never write it. A project of an older schema is upgraded by qualcode's
+migrations when it is opened, as a user's would be.
 Large scales are imported in batches of files, so that building the cache stays within memory
 (the import benchmark itself imports all files in one call, as ``qualcode import`` does).
 """
@@ -37,8 +38,14 @@ def project_for(corpus: Corpus) -> Path:
     db = corpus.root / "project.db"
     stamp = corpus.root / "project.json"
     want = {"schema": SCHEMA_VERSION, "manifest": corpus.manifest}
-    if db.exists() and stamp.exists() and json.loads(stamp.read_text()) == want:
-        return db
+    if db.exists() and stamp.exists():
+        had = json.loads(stamp.read_text())
+        if had == want:
+            return db
+        if had.get("manifest") == corpus.manifest:  # an older schema: upgraded as users' are
+            Project.open(db).close()
+            stamp.write_text(json.dumps(want))
+            return db
     stamp.unlink(missing_ok=True)
     project = new_project(db, corpus)
     try:

@@ -144,7 +144,7 @@ def test_count_matrix_against_group_by(scale: str) -> None:
     "op", ["quotes_matrix", "cooccurrence", "triangulation", "search", "agreement", "suggestions"]
 )
 def test_analysis(scale: str, op: str) -> None:
-    out = run_op(op, scale, RUNS[scale])
+    out = run_op(op, scale, SLOW_RUNS[scale] if op == "suggestions" else RUNS[scale])
     extra = {"index_build_s": out["build_s"]} if op == "search" else {}
     median = measure(op, scale, out, **extra)
     if median is None:

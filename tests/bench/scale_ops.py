@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import resource
 import shutil
 import sqlite3
@@ -370,6 +371,11 @@ def agreement(corpus: Corpus, db: Path, runs: int) -> dict[str, Any]:
 @op("suggestions")
 def suggestions(corpus: Corpus, db: Path, runs: int) -> dict[str, Any]:
     mod = _optional("qualcode.analysis.suggestions")
+    if corpus.scale == "L" and not os.environ.get("QUALCODE_BENCH_SUGGEST_L"):
+        raise Unavailable(
+            "not run at L by default (at M, 212,611 segments, one run takes over a minute and "
+            "1 GB; L has 9x the segments): set QUALCODE_BENCH_SUGGEST_L=1"
+        )
     project = Project.open(db)
     try:
         with project.read() as session:

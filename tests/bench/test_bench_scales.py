@@ -9,7 +9,8 @@ Targets: import within 3x of raw ``sqlite3`` ``executemany`` of the same rows; t
 within 2x of one hand-written GROUP BY (both measured in the same run, interleaved); at L, the
 count matrix under 1 s, triangulation under 2 s and every operation's peak memory under 500 MB.
 Figures go to exports/bench/results.json as ``scale.<S|M|L>.<operation>``. The REFI-QDA round
-trip is left out at L unless ``QUALCODE_BENCH_REFI_L=1`` (it holds the whole project in memory).
+trip and suggestions are left out at L unless ``QUALCODE_BENCH_REFI_L=1`` or
+``QUALCODE_BENCH_SUGGEST_L=1`` (each takes minutes and gigabytes there).
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ def measure(name: str, scale: str, out: dict[str, Any], **extra: Any) -> float |
     the operation's module is not in this qualcode."""
     key = f"scale.{scale}.{name}"
     if "unavailable" in out:
-        record(key, None, status="not available", why=out["unavailable"], scale=scale)
+        why = out["unavailable"]
+        status = "not run" if why.startswith("not run") else "not available"
+        record(key, None, status=status, why=why, scale=scale)
         return None
     limit = L_LIMITS.get(name) if scale == "L" else None
     median = statistics.median(out["times"])

@@ -12,16 +12,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from qualcode.core.errors import QualcodeError
-from qualcode.storage import (
-    coding_segment,
-    models,  # noqa: F401  (registers the tables on SQLModel.metadata)
-)
+from qualcode.storage import coding_segment
+
+
+class _Models:
+    """``qualcode.storage.models``, imported on first use. Defining the SQLModel tables is the
+    largest part of a command's start-up (a quarter of a second), and opening a project that is
+    up to date needs none of them: only creating or upgrading one does (``load``)."""
+
+    def load(self) -> ModuleType:
+        from qualcode.storage import models as module  # registers the tables on the metadata
+
+        return module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.load(), name)
+
+
+models = _Models()
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,7 @@ def _audit_log_append_only(conn: Connection) -> None:
 
 
 def _initial_schema(conn: Connection) -> None:
+    models.load()
     SQLModel.metadata.create_all(conn)
     _audit_log_append_only(conn)
 
@@ -122,6 +139,7 @@ def is_project(conn: Connection) -> bool:
 
 def create_schema(engine: Engine) -> None:
     """Create the current schema in an empty database and record every migration as applied."""
+    models.load()
     with engine.begin() as conn:
         SQLModel.metadata.create_all(conn)
         _audit_log_append_only(conn)
@@ -151,6 +169,8 @@ def upgrade(engine: Engine, location: str) -> list[Migration]:
     """Apply the migrations this project lacks; return them. Refuse a project from the future."""
     done = refuse_newer(engine, location)
     pending = [m for m in MIGRATIONS if m.id not in done]
+    if pending:
+        models.load()  # every table registered before any migration runs
     for m in pending:
         # Under the write lock, checked again: another process opening the same project at
         # the same moment may have applied it while we waited.

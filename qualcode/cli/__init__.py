@@ -30,11 +30,13 @@ def _register() -> None:
     from qualcode.cli import (
         agreement,
         app,
+        audit_log,
         codebook,
         codings,
         export,
         importing,
         kwic,
+        maintenance,
         matrix,
         memos,
         merge,
@@ -55,6 +57,9 @@ def _register() -> None:
     for command in agreement.COMMANDS:
         main.add_command(command)
     for module in (suggest, kwic, source):  # issue 7
+        for command in module.COMMANDS:
+            main.add_command(command)
+    for module in (maintenance, audit_log):  # reliability: check, backup, restore, log
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -97,12 +97,21 @@ def emit(
         value = rows if json_value is None else json_value
         click.echo(json.dumps(value, ensure_ascii=False, indent=2))
     elif fmt == "csv":
+        # Listings end up in spreadsheets too: text cells made formula-safe, numbers kept.
+        from qualcode.exchange.formats.csv_safe import csv_cell
+
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+            writer.writerow([_csv_value(row.get(c), csv_cell) for c in columns])
     else:
         click.echo(render_table(columns, [[row.get(c) for c in columns] for row in rows]))
+
+
+def _csv_value(value: Any, csv_cell: Callable[[Any, str], str]) -> str:
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False)
+    return csv_cell(value, "" if value is None else str(value))
 
 
 def render_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 60) -> str:

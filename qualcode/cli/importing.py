@@ -36,6 +36,12 @@ SEGMENT_MODES = ("turn", "paragraph", "sentence")
     help="informants.yaml or .csv (default: the one beside the files, if any).",
 )
 @click.option("--actor", default=None, help="Who is importing (for the audit log).")
+@click.option(
+    "--max-size",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="MB",
+    help="Refuse a file larger than this [default: 64, or env QUALCODE_MAX_SIZE].",
+)
 @click.pass_context
 def import_(
     ctx: click.Context,
@@ -46,6 +52,7 @@ def import_(
     segment_by: str | None,
     meta: Path | None,
     actor: str | None,
+    max_size: float | None,
 ) -> None:
     """Import transcripts (.txt .md .docx .vtt .srt) and documents. All files or none.
 
@@ -77,6 +84,7 @@ def import_(
             segment_by=segment_by,
             meta_path=meta,
             actor=actor or current_user(),
+            max_bytes=int(max_size * 1024 * 1024) if max_size else None,
         )
     for m in report.metadata_files:
         click.echo(f"informant metadata from {m}")

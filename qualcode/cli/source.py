@@ -21,8 +21,21 @@ def source() -> None:
 @click.argument("newfile", required=False, type=click.Path(path_type=Path))
 @click.option("--undo", is_flag=True, help="Put back the text before the latest replacement.")
 @click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
+@click.option(  # as in `import`: the size-cap message names this option
+    "--max-size",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="MB",
+    help="Refuse a file larger than this [default: 64, or env QUALCODE_MAX_SIZE].",
+)
 @click.pass_context
-def replace(ctx: click.Context, name: str, newfile: Path | None, undo: bool, dry_run: bool) -> None:
+def replace(
+    ctx: click.Context,
+    name: str,
+    newfile: Path | None,
+    undo: bool,
+    dry_run: bool,
+    max_size: float | None,
+) -> None:
     """Replace source NAME's text with NEWFILE's, re-anchoring every coding on the new text.
 
     Codings whose text is untouched move to its new place; codings whose text changed move to
@@ -45,7 +58,8 @@ def replace(ctx: click.Context, name: str, newfile: Path | None, undo: bool, dry
             with project.read() as s:
                 src = resolve_source(s, name)
                 mode, kind = src.segmented_by, src.kind
-            parsed = read_source(newfile, segment_by=mode, kind=kind)
+            max_bytes = int(max_size * 1024 * 1024) if max_size else None
+            parsed = read_source(newfile, segment_by=mode, kind=kind, max_bytes=max_bytes)
             if not parsed.segments:
                 from qualcode.core.errors import InputError
 

@@ -94,6 +94,14 @@ def suggest(
             limit=limit or None,
         )
         names = _names(s)
+        coders = _coders_with_codings(s)
+    if who not in coders:  # a typo in --coder would silently drop every exemplar
+        known = ", ".join(sorted(coders)) or "none yet"
+        click.echo(
+            f"note: coder '{who}' has no codings, so the suggestions come from the codebook "
+            f"alone (coders with codings: {known})",
+            err=True,
+        )
     shown = found
     rows = [
         {
@@ -110,6 +118,13 @@ def suggest(
     if fmt == "table":
         more = f" (showing {len(shown)}; --limit 0 for all)" if len(shown) < found.total else ""
         click.echo(f"\n{found.total} suggestions for {who} at threshold {threshold:g}{more}")
+
+
+def _coders_with_codings(session: Any) -> set[str]:
+    from sqlalchemy import text
+
+    sql = "SELECT DISTINCT k.name FROM coder k JOIN coding c ON c.coder_id = k.id"
+    return set(session.connection().execute(text(sql)).scalars())
 
 
 def _names(session: Any) -> dict[str, dict[int, str]]:

@@ -22,7 +22,8 @@ from yaml.constructor import SafeConstructor
 from yaml.events import AliasEvent, MappingStartEvent, NodeEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from qualcode.core.errors import CodebookError
+from qualcode.core.errors import CodebookError, InputError
+from qualcode.core.files import read_input
 
 __all__ = [
     "MAX_DEPTH",
@@ -283,9 +284,12 @@ _Dumper.add_representer(
 def load_codebook(path: str | Path) -> Codebook:
     """Read and check a codebook file (UTF-8, a BOM is allowed)."""
     try:
-        data = Path(path).read_bytes()
-    except OSError as err:
-        raise CodebookError(path, f"cannot read the codebook: {err.strerror or err}") from err
+        data = read_input(path)
+    except InputError as err:
+        too_big = err.reason.startswith("refused")
+        raise CodebookError(
+            path, err.reason if too_big else f"cannot read the codebook: {err.reason}"
+        ) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:

@@ -18,6 +18,8 @@ class InputError(QualcodeError):
 
     def __init__(self, path: str | Path, reason: str, line: int | None = None) -> None:
         self.path = str(path)
+        # One line, whatever a library's message or a file's content put in it.
+        reason = " ".join(part.strip() for part in reason.splitlines() if part.strip())
         self.reason = reason
         self.line = line
         where = f"{self.path}:{line}" if line is not None else self.path

@@ -6,6 +6,10 @@ span must lie inside it). ``code`` is a code's path or unique name. The whole fi
 before anything is written: one bad row names its CSV line and nothing is imported. Rows already
 present (same source, code, coder and span) are counted, not duplicated, so importing twice is
 harmless.
+
+Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``...) are exported
+with a ``'`` in front, and the import takes it off again, so the file is safe to open and still
+round-trips exactly (see exchange/formats/csv_safe.py).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from sqlalchemy import bindparam, func, insert, text
 from sqlmodel import Session, select
 
 from qualcode.core.errors import InputError, QualcodeError
+from qualcode.core.files import read_input
+from qualcode.exchange.formats.csv_safe import neutralise_reversibly, restore
 from qualcode.storage.codes import magnitude_scale, resolve_code
 from qualcode.storage.codings import check_magnitude, check_span, coder_id, coding_ids_by_key
 from qualcode.storage.models import AuditEntry, Code, Coding, Source, utcnow
@@ -149,12 +155,7 @@ def _write_chunk(
 
 
 def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except OSError as err:
-        raise InputError(path, f"cannot read ({err.strerror})") from None
+    data = read_input(path)
     if b"\x00" in data:
         raise InputError(path, "binary file, not a CSV")
     try:
@@ -169,7 +170,7 @@ def _check_header(path: Path, header: list[str]) -> None:
     unknown = [h for h in header if h not in EXPORT_COLUMNS]
     if unknown:
         raise InputError(
-            path, f"unknown column '{unknown[0]}' (columns are: {', '.join(COLUMNS)})", line=1
+            path, f"unknown column {unknown[0]!r} (columns are: {', '.join(COLUMNS)})", line=1
         )
     missing = [c for c in REQUIRED if c not in header]
     if missing:
@@ -197,7 +198,7 @@ def _resolve_rows(
             line = reader.line_num
             if None in record:
                 raise InputError(path, "more fields than columns", line_of_record)
-            values = {k: (v or "").strip() for k, v in record.items()}
+            values = {k: restore((v or "").strip()) for k, v in record.items()}
             if not any(values.values()):
                 continue
             yield _resolve(
@@ -369,4 +370,11 @@ def write_csv(rows: list[dict[str, object]], out: io.TextIOBase | object) -> Non
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")  # type: ignore[arg-type]
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+
+
+def _cell(value: object) -> object:
+    """Text cells made inert for spreadsheets, in a way the import undoes (see csv_safe)."""
+    if value is None:
+        return ""
+    return neutralise_reversibly(value) if isinstance(value, str) else value

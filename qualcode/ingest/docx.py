@@ -8,6 +8,7 @@ text boxes are left out: they are not part of what was said.
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import docx
@@ -18,6 +19,10 @@ from qualcode.core.errors import InputError
 from qualcode.core.text import EMPTY
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .doc (and .xls) container
+# What the parts of a .docx may inflate to, together. A transcript's document.xml is a few MB;
+# a zip bomb declares gigabytes. Python's zipfile never inflates an entry past its declared size,
+# so checking the declared sizes before python-docx reads anything is enough.
+MAX_INFLATED = 512 * 1024 * 1024
 
 # python-docx's Paragraph.text skips runs inside tracked insertions and content controls, so a
 # transcript edited with track changes on would silently lose words. Deleted and moved-away
@@ -29,6 +34,7 @@ def read_docx_text(data: bytes, path: str | Path) -> str:
     """The text of a .docx file. Raises :class:`InputError` if it is not a readable .docx."""
     if not data:
         raise InputError(path, EMPTY)
+    _refuse_zip_bomb(data, path)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises anything from KeyError to lxml errors
@@ -73,3 +79,17 @@ def _cell_text(cell: _Cell) -> str:
         parts.append(part)
     # One line per row: line breaks inside a cell become spaces.
     return " ".join(" ".join(parts).split())
+
+
+def _refuse_zip_bomb(data: bytes, path: str | Path) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        return  # not a zip at all: python-docx says so below, with the .doc hint
+    if declared > MAX_INFLATED:
+        raise InputError(
+            path,
+            f"refused: the .docx would inflate to {declared // (1024 * 1024)} MB "
+            f"(the limit is {MAX_INFLATED // (1024 * 1024)} MB); possible zip bomb",
+        )

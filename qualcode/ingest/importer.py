@@ -71,6 +71,7 @@ def import_files(
     segment_by: str | None = None,
     meta_path: Path | None = None,
     actor: str = "qualcode",
+    max_bytes: int | None = None,
 ) -> ImportReport:
     """Import ``paths`` into ``project``; raise InputError (and write nothing) if any file fails."""
     if kind is not None and kind not in SOURCE_KINDS:
@@ -94,7 +95,13 @@ def import_files(
         for path in paths:
             meta = metas.get(path.parent.resolve()) if meta_path is None else metas.get(None)
             plan = _plan(
-                path, meta, informant=informant, kind=kind, segment_by=segment_by, report=report
+                path,
+                meta,
+                informant=informant,
+                kind=kind,
+                segment_by=segment_by,
+                report=report,
+                max_bytes=max_bytes,
             )
             if plan.sha256 in known:
                 report.skipped.append((plan.path, f"already imported as '{known[plan.sha256]}'"))
@@ -158,6 +165,7 @@ def _plan(
     kind: str | None,
     segment_by: str | None,
     report: ImportReport,
+    max_bytes: int | None = None,
 ) -> PlannedSource:
     entry = meta.for_file(path.name) if meta else None
     kind = kind or (entry.kind if entry else None) or "interview"
@@ -169,7 +177,7 @@ def _plan(
             "interview has no informant: give --informant NAME, or list the file in "
             "informants.yaml (--meta)",
         )
-    parsed = read_source(path, segment_by=mode, kind=kind)
+    parsed = read_source(path, segment_by=mode, kind=kind, max_bytes=max_bytes)
     if not parsed.segments:
         raise InputError(path, "no text to segment")
     report.warnings.extend(f"{path}: {w}" for w in parsed.warnings)

@@ -19,6 +19,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from qualcode.core.errors import InputError
+from qualcode.core.files import read_input
 from qualcode.core.segmentation import SEGMENT_MODES
 from qualcode.core.text import decode, normalize
 from qualcode.ingest.readers import SUPPORTED_SUFFIXES, unsupported_reason
@@ -104,12 +105,7 @@ def load_metadata(path: str | Path) -> Metadata:
         raise InputError(path, f"unknown metadata format '{suffix}' (supported: .yaml, .yml, .csv)")
     if path.is_dir():
         raise InputError(path, "is a directory, not a metadata file")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputError(path, "file not found") from exc
-    except OSError as exc:
-        raise InputError(path, f"cannot read file ({exc.strerror or exc})") from exc
+    data = read_input(path)
     decoded = decode(data, path)
     text = normalize(decoded.text)
     builder = _Builder(str(path))
@@ -235,12 +231,23 @@ def _line(node: Node | yaml.Event) -> int:
 # informants.yaml of a thousand informants took a second to read in pure Python).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+# informants > list > informant > attributes > a value: a handful; 20 leaves room and stops bombs.
+_MAX_YAML_DEPTH = 20
+
 
 def _read_yaml(text: str, b: _Builder) -> None:
     try:
         # Aliases can multiply a small file into a huge one and make edits at one place change
         # another; metadata has no need for them.
+        depth = 0
         for event in yaml.parse(text, Loader=_LOADER):
+            # Composing is recursive: refuse runaway nesting ([[[[...) before it starts.
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > _MAX_YAML_DEPTH:
+                    raise b.error("nested too deeply for an informants file", _line(event))
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise b.error("YAML anchors and aliases (&, *) are not allowed", _line(event))
             if getattr(event, "tag", None):  # values are read as written; tags have no use
@@ -250,8 +257,8 @@ def _read_yaml(text: str, b: _Builder) -> None:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "syntax error"
         raise b.error(f"invalid YAML: {problem}", mark.line + 1 if mark else None) from exc
-    except yaml.YAMLError as exc:
-        raise b.error(f"invalid YAML: {exc}", None) from exc
+    except yaml.YAMLError as exc:  # e.g. a control character: the reader's first line says it
+        raise b.error(f"invalid YAML: {str(exc).splitlines()[0]}", None) from exc
     if root is None or _is_null(root):
         raise b.error("no informants or sources", None)
     top = _mapping(root, b, "the file", ("informants", "sources"))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qualcode.core.errors import InputError
+from qualcode.core.files import read_input
 from qualcode.core.segmentation import SEGMENT_MODES, SegmentSpan, has_turns, segment_text
 from qualcode.core.text import decode, normalize
 from qualcode.ingest.captions import render_captions
@@ -40,13 +41,18 @@ def unsupported_reason(suffix: str) -> str:
 
 
 def read_source(
-    path: str | Path, segment_by: str = "turn", *, kind: str | None = None
+    path: str | Path,
+    segment_by: str = "turn",
+    *,
+    kind: str | None = None,
+    max_bytes: int | None = None,
 ) -> ParsedSource:
     """Read and segment a transcript. Raises :class:`InputError` for anything wrong with it.
 
     ``kind`` is the source kind. A ``document`` has no speaker turns: a line such as
     ``Notes: ...`` stays text. For a document or an ``observation`` the fallback from turns to
-    paragraphs is expected and not warned about.
+    paragraphs is expected and not warned about. A file larger than ``max_bytes`` (default: see
+    core/files.py) is refused before it is read.
     """
     if segment_by not in SEGMENT_MODES:
         raise ValueError(f"unknown segmentation mode {segment_by!r}")
@@ -58,7 +64,7 @@ def read_source(
         raise InputError(path, "file not found")
     if suffix not in SUPPORTED_SUFFIXES:
         raise InputError(path, unsupported_reason(suffix))
-    data = _read_bytes(path)
+    data = _read_bytes(path, max_bytes)
     warnings: list[str] = []
     if suffix == ".docx":
         text, encoding = normalize(read_docx_text(data, path)), "utf-8"
@@ -76,8 +82,5 @@ def read_source(
     return ParsedSource(text, segments, encoding, warnings)
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read file ({exc.strerror or exc})") from exc
+def _read_bytes(path: Path, max_bytes: int | None) -> bytes:
+    return read_input(path, max_bytes)

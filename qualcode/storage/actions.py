@@ -264,9 +264,10 @@ class CodingActions:
         """Make coding ``coding_id`` look like ``state`` (None: absent)."""
         row = s.get(Coding, coding_id)
         if row is not None and row.coder_id != self.coder_id:
-            # SQLite gives the id of a removed coding that had the highest id to the next new
-            # coding, which may be another coder's: that one is left alone, and ours (if it is
-            # to exist) comes back under a new id.
+            # Only in undo history written before schema 7: SQLite then gave the id of a removed
+            # coding that had the highest id to the next new coding, which may be another
+            # coder's. That one is left alone, and ours (if it is to exist) comes back under a
+            # new id. Since migration 7 no coding id is handed out twice.
             if state is not None:
                 self._restore_elsewhere(s, coding_id, state)
             return

@@ -131,8 +131,7 @@ def _begin_immediate(conn: Connection) -> None:
 
 
 def _is_busy(err: exc.DBAPIError) -> bool:
-    message = str(err.orig).lower()
-    return "database is locked" in message or "database is busy" in message
+    return is_lock_error(err)
 
 
 def _postgresql_engine(url: str, read_only: bool = False) -> Engine:
@@ -172,17 +171,43 @@ def _busy_message() -> str:
     )
 
 
+LOCKED = (
+    "the project is busy: another program kept it locked for more than {s} s "
+    "(a long import or a backup?); nothing was changed, try again"
+)
+
+
+def is_lock_error(err: BaseException) -> bool:
+    """SQLite's "database is locked" / "database is busy", once the busy timeout has run out."""
+    message = str(getattr(err, "orig", None) or err).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+@contextmanager
+def _locks_as_user_errors() -> Iterator[None]:
+    # Writers queue on the busy timeout, so this is reached only when another program holds the
+    # lock for longer (at BEGIN, or at any statement of a transaction that has to wait); the
+    # user gets one line saying so rather than a traceback.
+    try:
+        yield
+    except exc.OperationalError as err:
+        if is_lock_error(err):
+            raise QualcodeError(LOCKED.format(s=f"{BUSY_TIMEOUT_MS / 1000:g}")) from err
+        raise
+
+
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
     """A session for reading; its snapshot is consistent while it is open."""
-    with Session(engine) as session:
+    with _locks_as_user_errors(), Session(engine) as session:
         yield session
 
 
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back entirely on any exception."""
-    with Session(engine.execution_options(qualcode_write=True), expire_on_commit=False) as session:
+    write_engine = engine.execution_options(qualcode_write=True)
+    with _locks_as_user_errors(), Session(write_engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

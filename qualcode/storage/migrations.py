@@ -6,21 +6,29 @@ the schema: edit ``models.py``, append a migration below that brings an older pr
 shape, and keep the older project file under ``tests/`` opening (see tests/storage). What the
 models do not describe (triggers) a migration installs for older projects and ``create_schema``
 for new ones.
+
+Before the first pending migration of a SQLite project, a copy of it is made with the online
+backup API into ``<project>.backups/`` (the 3 most recent such copies are kept; see
+storage/backup.py), so that a migration that goes wrong for some project costs nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import inspect, text
+from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.schema import CreateTable
 from sqlmodel import SQLModel
 
 from qualcode.core.errors import QualcodeError
 from qualcode.storage import coding_segment
+from qualcode.storage.backup import backup_before_migration
+from qualcode.storage.db import is_url
 
 
 class _Models:
@@ -114,6 +122,70 @@ def _memo_kind(conn: Connection) -> None:
         )
 
 
+# Where a coding id is kept after its coding is gone: the highest of them is the least a new
+# coding's id must exceed (besides the codings there are).
+_CODING_IDS_MENTIONED = (
+    "SELECT MAX(coding_id) FROM coding_action",
+    "SELECT MAX(entity_id) FROM audit_log WHERE entity = 'coding'",
+    "SELECT MAX(target_id) FROM memo WHERE target = 'coding'",
+    "SELECT MAX(coding_id) FROM conclusion_coding",
+    "SELECT MAX(coding_id) FROM coding_review",
+)
+
+
+def _coding_ids_never_reused(conn: Connection) -> None:
+    """``coding.id`` AUTOINCREMENT on SQLite: the id of a deleted coding is never handed out again.
+
+    Without it SQLite gives the highest id, once its coding is deleted, to the next new coding,
+    and the undo history, audit log entries, memos on codings and conclusion links that name the
+    deleted one then name an unrelated coding. SQLite cannot add AUTOINCREMENT to a table, so the
+    table is rebuilt by SQLite's procedure for schema changes (https://sqlite.org/lang_altertable.html,
+    "other kinds of table schema changes"): foreign keys are off for the transaction (``upgrade``
+    turns them off before it begins and checks them before it commits), a new table is made from
+    the model, the rows are copied, the old table dropped and the new one renamed; then the
+    indexes, and the triggers and views that name the table, are made again. The sequence starts
+    at the highest coding id ever used, as far as the project remembers it.
+
+    PostgreSQL's sequences never hand an id out twice: nothing to do there.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    if conn.exec_driver_sql("PRAGMA foreign_keys").scalar():
+        # Dropping ``coding`` with foreign keys on would delete the rows of every table whose
+        # foreign key cascades from it (conclusion links, codings to review).
+        raise QualcodeError("internal error: the coding table rebuild needs foreign keys off")
+    table = models.Coding.__table__  # type: ignore[attr-defined]
+    # Triggers and views naming coding: those on the table go with it, those on other tables
+    # (segment's) would make the rename fail while coding is missing. Made again from their SQL.
+    dependents = conn.exec_driver_sql(
+        "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'view') "
+        "AND sql IS NOT NULL AND (tbl_name = 'coding' OR sql LIKE '%coding%') ORDER BY rowid"
+    ).all()
+    for kind, name, _sql in dependents:
+        conn.exec_driver_sql(f'DROP {kind.upper()} "{name}"')
+    # The copy lives beside copies of the tables its foreign keys name, for its DDL to compile.
+    metadata = MetaData()
+    for other in SQLModel.metadata.sorted_tables:
+        other.to_metadata(metadata)
+    new = table.to_metadata(metadata, name="coding_rebuilt")
+    conn.execute(CreateTable(new))  # the table only: index names are taken until the drop
+    columns = ", ".join(f'"{c.name}"' for c in table.columns)
+    conn.exec_driver_sql(f"INSERT INTO coding_rebuilt ({columns}) SELECT {columns} FROM coding")
+    conn.exec_driver_sql("DROP TABLE coding")
+    conn.exec_driver_sql("ALTER TABLE coding_rebuilt RENAME TO coding")
+    for index in table.indexes:
+        index.create(conn)
+    for _kind, _name, sql in dependents:
+        conn.exec_driver_sql(sql)
+    highest = max(
+        [conn.exec_driver_sql("SELECT MAX(id) FROM coding").scalar() or 0]
+        + [conn.exec_driver_sql(q).scalar() or 0 for q in _CODING_IDS_MENTIONED]
+    )
+    # The copy left a row for the table if it had rows (an empty one has none): replaced.
+    conn.exec_driver_sql("DELETE FROM sqlite_sequence WHERE name IN ('coding', 'coding_rebuilt')")
+    conn.exec_driver_sql("INSERT INTO sqlite_sequence (name, seq) VALUES ('coding', ?)", (highest,))
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "undo history of coding actions", _undo_history),
@@ -123,6 +195,7 @@ MIGRATIONS: list[Migration] = [
         5, "suggestion rejections, source revisions, codings to review", _suggestions_and_revisions
     ),
     Migration(6, "memo kind: analytic or review", _memo_kind),
+    Migration(7, "coding ids never reused", _coding_ids_never_reused),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].id
 
@@ -171,15 +244,58 @@ def upgrade(engine: Engine, location: str) -> list[Migration]:
     pending = [m for m in MIGRATIONS if m.id not in done]
     if pending:
         models.load()  # every table registered before any migration runs
+    if pending and engine.dialect.name == "sqlite" and not is_url(location):
+        # A copy of the project as it was, in case a migration turns out wrong for it.
+        backup_before_migration(location, SCHEMA_VERSION)
     for m in pending:
-        # Under the write lock, checked again: another process opening the same project at
-        # the same moment may have applied it while we waited.
-        with engine.execution_options(qualcode_write=True).begin() as conn:
-            if m.id in applied_migrations(conn):
+        with _foreign_keys_off(engine) as connection, connection.begin():
+            # Under the write lock, checked again: another process opening the same project at
+            # the same moment may have applied it while we waited.
+            if m.id in applied_migrations(connection):
                 continue
-            m.apply(conn)
-            conn.execute(
+            m.apply(connection)
+            _check_foreign_keys(connection, location, m)
+            connection.execute(
                 text("INSERT INTO schema_migration (id, name, applied_at) VALUES (:i, :n, :t)"),
                 {"i": m.id, "n": m.name, "t": models.utcnow()},
             )
     return pending
+
+
+@contextmanager
+def _foreign_keys_off(engine: Engine) -> Iterator[Connection]:
+    """A write connection that, on SQLite, has foreign keys off until it is given back.
+
+    SQLite's procedure for changing a table's schema (https://sqlite.org/lang_altertable.html)
+    turns foreign key enforcement off before the transaction and on after it: ``PRAGMA
+    foreign_keys`` does nothing inside a transaction, and with it on, dropping a table deletes
+    the rows that cascade from it. :func:`_check_foreign_keys` checks them before the commit
+    instead. On PostgreSQL, a plain write connection (its migrations rebuild no table).
+    """
+    with engine.execution_options(qualcode_write=True).connect() as connection:
+        if engine.dialect.name != "sqlite":
+            yield connection
+            return
+        # On the driver's connection, which has no transaction yet (pysqlite begins none
+        # itself, see db.py): through SQLAlchemy the statement would begin one first.
+        raw = connection.connection.driver_connection
+        raw.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
+        try:
+            yield connection
+        finally:
+            if connection.in_transaction():  # an error inside: rolled back before turning on
+                connection.rollback()
+            raw.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
+
+
+def _check_foreign_keys(conn: Connection, location: str, m: Migration) -> None:
+    """Refuse to commit a SQLite migration that left a row whose foreign key names nothing."""
+    if conn.dialect.name != "sqlite":
+        return
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        table, rowid, parent, _ = broken[0]
+        raise QualcodeError(
+            f"{location}: schema migration {m.id} ({m.name}) stopped, nothing changed: "
+            f"{len(broken)} rows would name missing rows (first: {table} row {rowid} -> {parent})"
+        )

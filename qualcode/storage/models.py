@@ -144,6 +144,11 @@ class Coding(SQLModel, table=True):
         Index("ix_coding_source_start", "source_id", "start"),
         Index("ix_coding_code_coder", "code_id", "coder_id"),
         Index("ix_coding_segment", "source_id", "code_id", "coder_id", "segment_id"),
+        # A deleted coding's id is never given to a new one (SQLite's AUTOINCREMENT; PostgreSQL's
+        # sequences never go back): undo history, the audit log, memos on codings and
+        # conclusions keep naming codings by id after they are gone. Migration 7 for older
+        # projects.
+        {"sqlite_autoincrement": True},
     )
     __mapper_args__ = {"eager_defaults": False}  # segment_id: read back after a write, see below
     id: int | None = Field(default=None, primary_key=True)

@@ -238,11 +238,16 @@ def _rewrite(
     report.segments_after = len(new_segments)
     placed: dict[int, tuple[int, int]] = {}
     taken: set[tuple[int, int, int, int]] = set()
-    for cid, code_id, coder_id, start, end, code, coder in codings:
-        if cid in pinned:
-            where = Placed(*pinned[cid], True, 100.0)
-        else:
-            where = alignment.place(start, end)
+    wheres = {
+        c[0]: Placed(*pinned[c[0]], True, 100.0) if c[0] in pinned else alignment.place(c[3], c[4])
+        for c in codings
+    }
+    # Codings whose text survived claim their spans first: a flagged coding of the same code
+    # and coder that lands on the same span is the one widened by _free, not the intact one.
+    for cid, code_id, coder_id, start, end, code, coder in sorted(
+        codings, key=lambda c: (not wheres[c[0]].intact, c[0])
+    ):
+        where = wheres[cid]
         a, b = _free(where.start, where.end, len(new_text), code_id, coder_id, taken)
         placed[cid] = (a, b)
         if where.intact and (a, b) == (where.start, where.end):
@@ -255,6 +260,7 @@ def _rewrite(
             round(fuzz.ratio(old_text[start:end], now), 1),
         )  # fmt: skip
         report.flagged.append(flag)
+    report.flagged.sort(key=lambda f: f.coding_id)
     # rejected suggestions follow their segment's text (read before the segments go)
     carried = _carry_rejections(s, src.id, alignment, new_segments)
     conn.execute(

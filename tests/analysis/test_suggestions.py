@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run
+from conftest import fingerprint, run
 from rapidfuzz import fuzz
 from sqlalchemy import text
 
 from qualcode.analysis.suggestions import SegmentCorpus, SegmentRow, evaluate, suggest
 from qualcode.analysis.suggestions.corpus import lower, words
-from qualcode.analysis.suggestions.decisions import accept, reject
+from qualcode.analysis.suggestions.decisions import StaleSuggestion, accept, reject
 from qualcode.analysis.suggestions.engine import Cue, Suggester, cues_for_code
 from qualcode.storage.actions import CodingActions
 from qualcode.storage.project import Project
@@ -171,6 +171,36 @@ def test_a_rejected_suggestion_never_comes_back(demo: Path) -> None:
         assert (first.segment_id, first.code_id) not in pairs | other
 
 
+def test_a_suggestion_made_before_its_source_was_replaced_is_refused(
+    demo: Path, tmp_path: Path
+) -> None:
+    """The queue is made once; `source replace` meanwhile gives its source new segments and
+    offsets: accepting or rejecting an old suggestion is refused, and nothing is written."""
+    with Project.open(demo) as p:
+        with p.read() as s:
+            first = suggest(s, "ana")[0]
+            name, old = (
+                s.connection()
+                .execute(
+                    text("SELECT name, text FROM source WHERE id = :i"), {"i": first.source_id}
+                )
+                .one()
+            )
+    corrected = tmp_path / "corrected.txt"
+    corrected.write_text("INTERVIEWER: A first question.\n\n" + old, encoding="utf-8")
+    assert run("source", "replace", name, str(corrected), db=demo).exit_code == 0
+    with Project.open(demo) as p:
+        CodingActions(p, "ana")  # adds the coder
+    before = fingerprint(demo)
+    with Project.open(demo) as p:
+        actions = CodingActions(p, "ana")
+        with pytest.raises(StaleSuggestion, match="was replaced after the suggestion was made"):
+            accept(actions, first)
+        with pytest.raises(StaleSuggestion):
+            reject(p, actions.coder_id, "ana", first)
+    assert fingerprint(demo) == before
+
+
 def test_evaluation_is_seeded_and_its_counts_add_up(demo: Path) -> None:
     with Project.open(demo) as p, p.read() as s:
         a = evaluate(s, "resa", seed=3)
@@ -217,3 +247,10 @@ def test_suggest_cli_lists_and_evaluates(demo: Path) -> None:
     assert bad.exit_code == 1 and "unknown code 'Nonexistent'" in bad.stderr
     nothing = run("suggest", "--coder", "ana", "--evaluate", db=demo)
     assert nothing.exit_code == 1 and "coder 'ana' has no codings to hold out" in nothing.stderr
+    # a coder with no codings (a typo?) is told so on stderr; the JSON on stdout stays clean
+    assert listed.stderr == (
+        "note: coder 'ana' has no codings, so the suggestions come from the codebook alone "
+        "(coders with codings: resa)\n"
+    )
+    resa = run("suggest", "--coder", "resa", "--limit", "1", db=demo)
+    assert resa.exit_code == 0 and resa.stderr == ""

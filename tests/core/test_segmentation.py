@@ -277,15 +277,16 @@ def test_parse_timestamp(value: object, seconds: int | None) -> None:
 def test_a_megabyte_line_is_fast(line: str, mode: str) -> None:
     started = time.perf_counter()
     segments = segment_text(line, mode)
-    assert time.perf_counter() - started < 2.0
+    # Not a speed figure (that is tests/bench): a guard against catastrophic regex
+    # backtracking, which takes minutes on a line this long.
+    assert time.perf_counter() - started < 30.0
     assert segments
 
 
-def test_many_short_lines_are_fast() -> None:
+def test_many_short_lines_give_one_segment_per_sentence() -> None:
+    # Its speed is the import benchmark's business (tests/bench), not a timed test's.
     text = "INTERVIEWER: Why? Because.\nRatna: Yes. No.\n\n" * 25_000
-    started = time.perf_counter()
     assert len(segment_text(text, "sentence")) == 100_000
-    assert time.perf_counter() - started < 4.0
 
 
 # --- the invariant, property-tested -----------------------------------------------------------

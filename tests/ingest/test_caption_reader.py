@@ -243,6 +243,8 @@ def test_a_long_zoom_monologue_reads_quickly(tmp_path: Path) -> None:
     path = write(tmp_path, "long.vtt", "WEBVTT\n\n" + cues)
     started = time.perf_counter()
     parsed = read_source(path)
-    assert time.perf_counter() - started < 10.0
+    # Not a speed figure (that is tests/bench): a guard against quadratic merging, which would
+    # take minutes here.
+    assert time.perf_counter() - started < 30.0
     assert len(parsed.segments) == 1
     assert parsed.segments[0].speaker == "Kurnia Supartina"

@@ -221,4 +221,6 @@ def test_a_megabyte_single_line_reads_quickly(tmp_path: Path) -> None:
     for mode in ("turn", "paragraph", "sentence"):
         parsed = read_source(path, mode)
         assert len(parsed.segments) == 1
-    assert time.perf_counter() - started < 5.0
+    # Not a speed figure (that is tests/bench): a guard against catastrophic regex
+    # backtracking, which takes minutes on a line this long.
+    assert time.perf_counter() - started < 30.0

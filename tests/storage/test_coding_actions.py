@@ -11,6 +11,7 @@ from sqlalchemy import inspect, text
 from qualcode.core.errors import QualcodeError
 from qualcode.storage.actions import CodingActions
 from qualcode.storage.migrations import MIGRATIONS
+from qualcode.storage.models import Coder, Coding
 from qualcode.storage.project import Project
 
 V1_PROJECT = Path(__file__).parent / "data" / "project-v1.db"
@@ -130,7 +131,7 @@ def test_coders_have_separate_histories_and_cannot_touch_each_other(opened: Proj
     assert [c[0] for c in codings(opened)] == [mine.coding_id]
     with pytest.raises(QualcodeError, match="another coder"):
         ben.remove(mine.coding_id)
-    assert theirs.coding_id != mine.coding_id
+    assert theirs != mine.coding_id
 
 
 def test_bad_actions_are_refused_and_change_nothing(opened: Project) -> None:
@@ -172,21 +173,37 @@ def test_schema_v1_project_upgrades_and_keeps_its_data(tmp_path: Path) -> None:
 
 
 def test_undo_never_touches_another_coders_coding_that_got_the_same_id(opened: Project) -> None:
-    """SQLite hands the id of a removed last coding to the next new one; when that is another
-    coder's, undoing the removal brings ours back under a new id and leaves theirs alone."""
+    """Before schema 7, SQLite handed the id of a removed last coding to the next new one; when
+    that was another coder's, undoing the removal (history kept from then) brings ours back under
+    a new id and leaves theirs alone. The reuse is replayed here by giving ben's coding the id."""
     source, code, start, end = ids(opened)
-    ana, ben = CodingActions(opened, "ana"), CodingActions(opened, "ben")
+    ana = CodingActions(opened, "ana")
     mine = ana.apply(source, code, start, end, memo="ana's")
     ana.remove(mine.coding_id)
-    theirs = ben.apply(source, code, start, end, memo="ben's")
+    with opened.write() as s:
+        ben = Coder(name="ben")
+        s.add(ben)
+        s.flush()
+        s.add(
+            Coding(
+                id=mine.coding_id,
+                source_id=source,
+                code_id=code,
+                coder_id=ben.id,
+                start=start,
+                end=end,
+                memo="ben's",
+            )
+        )
+    theirs = mine.coding_id
     restored = ana.undo()
-    assert restored is not None and restored.coding_id != theirs.coding_id
+    assert restored is not None and restored.coding_id != theirs
     assert sorted(c[1:] for c in codings(opened)) == [
         (code, start, end, None, "ana's"),
         (code, start, end, None, "ben's"),
     ]
     ana.redo()  # the removal again: of ana's coding, wherever it is now
-    assert codings(opened) == [(theirs.coding_id, code, start, end, None, "ben's")]
+    assert codings(opened) == [(theirs, code, start, end, None, "ben's")]
     ana.undo()
     ana.undo()  # and her apply: ben's coding stays
-    assert codings(opened) == [(theirs.coding_id, code, start, end, None, "ben's")]
+    assert codings(opened) == [(theirs, code, start, end, None, "ben's")]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DEMO, fingerprint, run
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import select
@@ -17,6 +17,7 @@ from qualcode.analysis.suggestions import suggest
 from qualcode.analysis.suggestions.decisions import reject
 from qualcode.core.segmentation import segment_text
 from qualcode.storage.actions import CodingActions
+from qualcode.storage.memos import save_memo
 from qualcode.storage.models import Code, Segment, Source
 from qualcode.storage.project import Project
 from qualcode.storage.source_replace import replace_text
@@ -168,6 +169,42 @@ def test_rejections_move_with_their_segment_and_app_undo_steps_are_discarded(
         assert CodingActions(p, "ana").undo() is None
 
 
+def test_the_project_stays_consistent_through_replace_and_undo(demo: Path, tmp_path: Path) -> None:
+    """Replace and undo with a rejected suggestion, a supervisor's review memo on a coding that
+    gets flagged, and a consensus coder's coding on the source: ``check`` finds nothing each time,
+    and the memo stays on its coding."""
+    with Project.open(demo) as p:
+        with p.read() as s:
+            hadi = s.exec(select(Source).where(Source.name == "hadi-sutrisno")).one().id
+            late = [x for x in suggest(s, "ana") if x.source_id == hadi and x.ordinal > 10][0]
+            flagged = s.connection().execute(
+                text("SELECT id FROM coding WHERE source_id = :s AND start = "
+                     "(SELECT start FROM segment WHERE source_id = :s AND ordinal = 4)"),
+                {"s": hadi},
+            ).scalar_one()  # fmt: skip
+        supervisor = CodingActions(p, "supervisor")
+        reject(p, supervisor.coder_id, "supervisor", late)
+        with p.write() as s:
+            save_memo(s, "coding", flagged, supervisor.coder_id, "why here?", "sup", kind="review")
+        CodingActions(p, "consensus").apply(
+            hadi, late.code_id, late.segment_start, late.segment_end
+        )
+    for args in (["source", "replace", "hadi-sutrisno", str(corrected(tmp_path))],
+                 ["source", "replace", "--undo", "hadi-sutrisno"]):  # fmt: skip
+        assert run(*args, db=demo).exit_code == 0
+        result = run("check", db=demo)
+        assert result.exit_code == 0 and result.output.endswith("project is consistent\n"), (
+            result.output
+        )
+    with Project.open(demo) as p, p.read() as s:
+        memo = (
+            s.connection()
+            .execute(text("SELECT target, target_id, kind FROM memo WHERE text = 'why here?'"))
+            .one()
+        )
+    assert tuple(memo) == ("coding", flagged, "review")
+
+
 def test_bad_replacements_change_nothing(demo: Path, tmp_path: Path) -> None:
     before = fingerprint(demo)
     same = run("source", "replace", "hadi-sutrisno", str(DEMO / "hadi-sutrisno.txt"), db=demo)
@@ -180,6 +217,11 @@ def test_bad_replacements_change_nothing(demo: Path, tmp_path: Path) -> None:
     assert unknown.exit_code == 1 and "no source named 'nobody'" in unknown.stderr
     dry = run("source", "replace", "hadi-sutrisno", str(corrected(tmp_path)), "--dry-run", db=demo)
     assert dry.exit_code == 0 and "flagged for review" in dry.stdout
+    # over the size cap: refused from its size, and the option the message names exists here
+    big = run("source", "replace", "hadi-sutrisno", str(corrected(tmp_path)), "--max-size",
+              "0.001", db=demo)  # fmt: skip
+    assert big.exit_code == 1 and "hadi-corrected.txt: refused: larger than" in big.stderr
+    assert "raise it with --max-size" in big.stderr
     assert fingerprint(demo) == before
 
 
@@ -211,6 +253,15 @@ def corrections(draw: st.DrawFn) -> tuple[str, list[tuple[int, int]], list[tuple
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(corrections())
+# Found by this test: the deleted "P" of (0, 1) and the untouched "a" of (43, 44) land on the
+# same span; the flagged one must give way (it took the span first, and "a" became "ak").
+@example(
+    (
+        "Pak Hadi said the licence was expensive.\n\nPak Hadi said the licence was expensive.",
+        [(0, 1), (43, 44)],
+        [(0, 43, "")],
+    )
+)
 def test_replacing_keeps_every_coding_and_untouched_ones_on_identical_text(case) -> None:
     old, spans, edits = case
     new = old

@@ -35,6 +35,7 @@ def test_kwic_screen(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-u
     line "7 hits of “licencing” in 3 sources", and a table of seven rows (hadi-sutrisno,
     komarudin, nurhayati) whose keyword column reads "licensing" between its left context
     (right-aligned, dim) and right context, with the informant and role, segment number and the
-    names of the codes already applied over each hit."""
+    names of the codes already applied over each hit; under the table, the first hit's line
+    "hadi-sutrisno #11 · codes: none yet"."""
     app = make_app(str(build_demo(tmp_path)), coder="resa")
     assert snap_compare(app, terminal_size=TERMINAL, press=["K", *"licencing", "enter"])

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, OptionList
+from conftest import run
+from textual.widgets import DataTable, Input, OptionList, Static
 from tui_support import SIZE, demo_copy, sql
 
 from qualcode.tui.app import make_app
@@ -114,3 +115,56 @@ async def test_kwic_key_opens_the_screen(tmp_path: Path) -> None:
         assert len(screen.hits) == sum(t.lower().count("packaging") for t in texts)
         await pilot.press("escape")
         assert not isinstance(app.screen, KwicScreen)
+
+
+async def test_kwic_spells_out_the_highlighted_hits_codes_in_full(tmp_path: Path) -> None:
+    """The codes column can be past the right edge of a narrow terminal; the line under the
+    table names the highlighted hit's codes whatever the width."""
+    db = demo_copy(tmp_path)
+    app = make_app(str(db), coder="resa")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("K", *"KUR", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, KwicScreen)
+        line = screen.query_one("#kwic-codes", Static)
+        first = screen.hits[0]
+        assert str(line.render()) == f"{first.source} #{first.ordinal} · codes: " + "; ".join(
+            first.codes
+        )
+        uncoded = next(i for i, h in enumerate(screen.hits) if not h.codes)
+        screen.query_one(DataTable).move_cursor(row=uncoded)
+        await pilot.pause()
+        assert str(line.render()).endswith("codes: none yet")
+
+
+async def test_a_queue_made_before_source_replace_is_made_again_not_crashed(
+    tmp_path: Path,
+) -> None:
+    """`qualcode source replace` runs while the queue is open: r (or a) on a suggestion of the
+    old text says so, writes nothing and makes the queue again on the new text."""
+    db = demo_copy(tmp_path)
+    app = make_app(str(db), coder="ana")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _queue(pilot)
+        first = screen.queue[0]
+        name, old = sql(db, "SELECT name, text FROM source WHERE id = ?", first.source_id)[0]
+        corrected = tmp_path / "corrected.txt"
+        corrected.write_text("INTERVIEWER: A first question.\n\n" + old, encoding="utf-8")
+        assert run("source", "replace", name, str(corrected), db=db).exit_code == 0
+
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert sql(db, "SELECT COUNT(*) FROM suggestion_rejection") == [(0,)]
+        assert any("was replaced" in n.message for n in app._notifications)
+        fresh = screen.queue[0]
+        assert fresh.segment_id != first.segment_id
+        assert screen.texts[fresh.source_id][fresh.start : fresh.end] == fresh.matched
+
+        await pilot.press("a")  # the queue made again works
+        assert sql(
+            db,
+            'SELECT cd.code_id, cd.start, cd."end" FROM coding cd '
+            "JOIN coder k ON k.id = cd.coder_id WHERE k.name = 'ana'",
+        ) == [(fresh.code_id, fresh.segment_start, fresh.segment_end)]

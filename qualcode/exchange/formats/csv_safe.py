@@ -36,3 +36,20 @@ def csv_cell(value: int | float | str | None, text: str) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return text
     return neutralise(text)
+
+
+# For CSV that qualcode reads back (codings CSV): one or more "'" before a trigger.
+_ESCAPED = re.compile(r"'+[=+\-@\t\r]")
+
+
+def neutralise_reversibly(text: str) -> str:
+    """Like :func:`neutralise`, but :func:`restore` gives ``text`` back exactly: a cell that
+    already looks escaped (``'=...``) gets one more ``'``."""
+    if neutralise(text) != text or _ESCAPED.match(text):
+        return "'" + text
+    return text
+
+
+def restore(text: str) -> str:
+    """The cell as it was before :func:`neutralise_reversibly`."""
+    return text[1:] if _ESCAPED.match(text) else text

@@ -26,6 +26,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from rich.text import Text
+from sqlmodel import select
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -134,6 +135,7 @@ class CodingScreen(ReviewAware, Screen[None]):
         self.start_offset = offset
         self.selection_segment: int | None = None
         self.resumed_once = False
+        self.reopened = False  # the text was replaced elsewhere and this screen gave way
         self.tree_nodes: dict[int, TreeNode[CodeRow | None]] = {}
         self.shown_counts: dict[int, int] = {}
         self.codes: list[CodeRow] = []
@@ -160,6 +162,7 @@ class CodingScreen(ReviewAware, Screen[None]):
             if source is None:
                 raise QualcodeError(f"no source with id {self.source_id}")
             self.source_name, self.text = source.name, source.text
+            self.sha256 = source.sha256  # to notice a replacement made elsewhere (_text_replaced)
             self.segments = segments_of(s, self.source_id)
             self.codes = code_rows(s)
             self.codings = codings_of(s, self.source_id, self.shown_coder)
@@ -291,9 +294,29 @@ class CodingScreen(ReviewAware, Screen[None]):
     def on_screen_resume(self) -> None:
         """Back from another screen (e.g. Retrieval, which may have coded elsewhere); the first
         resume comes with the first push, just after on_mount read everything."""
+        if self.resumed_once and self._text_replaced():
+            return
         if self.resumed_once and self.segments:
             self.refresh_codings()
         self.resumed_once = True
+
+    def _text_replaced(self) -> bool:
+        """Reopen the source if its text changed since it was read (``qualcode source replace``
+        or a restore, run while the app was open): an action on the offsets of the old text
+        would land on the wrong words of the new one."""
+        with self.app.project.read() as s:  # type: ignore[attr-defined]
+            now = s.exec(select(Source.sha256).where(Source.id == self.source_id)).first()
+        if now is None or now == self.sha256:
+            return False
+        self.reopened = True
+        self.app.switch_screen(CodingScreen(self.source_id, segment=self.view.cursor))
+        self.notify(
+            f"the text of '{self.source_name}' was replaced meanwhile: shown again, "
+            "nothing was changed; do it again on the new text",
+            severity="warning",
+            timeout=6,
+        )
+        return True
 
     def _here(self) -> list[CodingRef]:
         return self.by_segment.get(self.view.cursor, []) if self.segments else []
@@ -574,16 +597,18 @@ class CodingScreen(ReviewAware, Screen[None]):
 
     def action_undo(self) -> None:
         result = self._run(lambda: self.app.actions.undo())  # type: ignore[attr-defined]
-        if result is None:
+        if result is None and not self.reopened:
             self.notify("nothing to undo", timeout=2)
 
     def action_redo(self) -> None:
         result = self._run(lambda: self.app.actions.redo())  # type: ignore[attr-defined]
-        if result is None:
+        if result is None and not self.reopened:
             self.notify("nothing to redo", timeout=2)
 
     def _run(self, do: object) -> ActionResult | None:
         """Perform a coding action, then redraw what it touched."""
+        if self._text_replaced():
+            return None
         try:
             result = do()  # type: ignore[operator]
         except QualcodeError as err:

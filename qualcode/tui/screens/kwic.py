@@ -37,6 +37,9 @@ class KwicScreen(Screen[None]):
         yield Input(value=self.term, placeholder="a word or phrase, e.g. licensing", id="kwic-term")
         yield Static("Keyword in context: type a word or phrase, Enter", id="kwic-help")
         yield DataTable(id="kwic-hits", cursor_type="row", zebra_stripes=True)
+        # The codes column is the last one: on a narrow terminal it is past the right edge, so
+        # the highlighted hit's codes are also spelled out here, in full.
+        yield Static(id="kwic-codes")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -66,6 +69,7 @@ class KwicScreen(Screen[None]):
         self.term = term
         table = self.query_one(DataTable)
         table.clear()
+        self.query_one("#kwic-codes", Static).update("")
         for i, h in enumerate(self.hits):
             who = f"{h.informant} ({h.role})" if h.role else (h.informant or "")
             table.add_row(
@@ -84,6 +88,15 @@ class KwicScreen(Screen[None]):
         )
         if self.hits:
             table.focus()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is None or not self.hits:
+            return
+        hit = self.hits[int(event.row_key.value)]
+        codes = "; ".join(hit.codes) if hit.codes else "none yet"
+        self.query_one("#kwic-codes", Static).update(
+            f"{hit.source} #{hit.ordinal} · codes: {codes}"
+        )
 
     def action_focus_hits(self) -> None:
         self.query_one(DataTable).focus()

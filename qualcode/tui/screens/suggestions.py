@@ -18,7 +18,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from qualcode.analysis.suggestions import DEFAULT_THRESHOLD, Suggestion, Suggestions, suggest
-from qualcode.analysis.suggestions.decisions import accept, reject
+from qualcode.analysis.suggestions.decisions import StaleSuggestion, accept, reject
 from qualcode.core.errors import QualcodeError
 from qualcode.tui.review import ReviewAware
 
@@ -134,7 +134,7 @@ class SuggestionsScreen(ReviewAware, Screen[None]):
         try:
             accept(self.app.actions, g)  # type: ignore[attr-defined]
         except QualcodeError as err:
-            self.notify(str(err), severity="error")
+            self._refused(err)
             return
         self._decided(g, "accepted")
 
@@ -143,8 +143,20 @@ class SuggestionsScreen(ReviewAware, Screen[None]):
         if g is None:
             return
         app = self.app
-        reject(app.project, app.actions.coder_id, app.coder, g)  # type: ignore[attr-defined]
+        try:
+            reject(app.project, app.actions.coder_id, app.coder, g)  # type: ignore[attr-defined]
+        except QualcodeError as err:
+            self._refused(err)
+            return
         self._decided(g, "rejected")
+
+    def _refused(self, err: QualcodeError) -> None:
+        """Say why; a queue made before its source's text was replaced is made again."""
+        if isinstance(err, StaleSuggestion):
+            self.notify(f"{err}; the queue is made again on the new text", severity="warning")
+            self.on_mount()
+        else:
+            self.notify(str(err), severity="error")
 
     def action_skip(self) -> None:
         g = self.current()

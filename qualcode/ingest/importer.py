@@ -117,7 +117,7 @@ def import_files(
                 )
             batch[plan.sha256] = plan.path
             names.add(plan.name)
-            audits.append(_store(conn, plan, actor))
+            _store(conn, plan, actor, audits)
             report.imported.append(plan)
         informant_ids = _ensure_informants(session, report, metas, role, actor)
         # The sources were stored before their informants were known to be needed.
@@ -269,10 +269,10 @@ def _insert_one(conn: Connection, model: type, values: dict[str, Any]) -> int:
     return int(key[0])
 
 
-def _store(conn: Connection, plan: PlannedSource, actor: str) -> dict[str, Any]:
+def _store(conn: Connection, plan: PlannedSource, actor: str, audits: list[dict[str, Any]]) -> None:
     """Store the source (its informant is set afterwards) and its segments by Core inserts, not
-    ORM objects (most of a large import's time went there); drop the text from ``plan``; return
-    the source's audit entry, to be written with the others at the end."""
+    ORM objects (most of a large import's time went there); drop the text from ``plan``; add the
+    source's audit entry to ``audits``, written with the others at the end."""
     plan.source_id = _insert_one(
         conn,
         Source,
@@ -301,14 +301,16 @@ def _store(conn: Connection, plan: PlannedSource, actor: str) -> dict[str, Any]:
     conn.execute(insert(_table(Segment)), rows)
     plan.segments = len(rows)
     plan.parsed = ParsedSource("", [], plan.parsed.encoding, plan.parsed.warnings)
-    return audit_row(
-        actor,
-        "import",
-        "source",
-        plan.source_id,
-        name=plan.name,
-        file=plan.path.name,
-        sha256=plan.sha256,
-        segments=len(rows),
-        kind=plan.kind,
+    audits.append(
+        audit_row(
+            actor,
+            "import",
+            "source",
+            plan.source_id,
+            name=plan.name,
+            file=plan.path.name,
+            sha256=plan.sha256,
+            segments=len(rows),
+            kind=plan.kind,
+        )
     )

@@ -227,10 +227,6 @@ def _line(node: Node | yaml.Event) -> int:
     return 0 if mark is None else int(mark.line) + 1
 
 
-# libyaml's parser when PyYAML has it (the same events and marks, ten times faster: an
-# informants.yaml of a thousand informants took a second to read in pure Python).
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 # informants > list > informant > attributes > a value: a handful; 20 leaves room and stops bombs.
 _MAX_YAML_DEPTH = 20
 
@@ -240,7 +236,7 @@ def _read_yaml(text: str, b: _Builder) -> None:
         # Aliases can multiply a small file into a huge one and make edits at one place change
         # another; metadata has no need for them.
         depth = 0
-        for event in yaml.parse(text, Loader=_LOADER):
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
             # Composing is recursive: refuse runaway nesting ([[[[...) before it starts.
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
@@ -252,7 +248,7 @@ def _read_yaml(text: str, b: _Builder) -> None:
                 raise b.error("YAML anchors and aliases (&, *) are not allowed", _line(event))
             if getattr(event, "tag", None):  # values are read as written; tags have no use
                 raise b.error("YAML tags (!!...) are not allowed", _line(event))
-        root = yaml.compose(text, Loader=_LOADER)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "syntax error"

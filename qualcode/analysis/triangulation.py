@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from heapq import nsmallest
 from typing import Any
 
 from sqlalchemy import text
@@ -413,27 +414,42 @@ def triangulate(
             FROM coding cd WHERE 1 = 1 {coder_sql}
             GROUP BY cell
         """
+        # First per (code, group), one dictionary update per cell; then each code's figures
+        # are added to the rows it counts for (itself and the codes above it): a large study has
+        # hundreds of thousands of (code, source) cells and only a few dozen codes.
+        by_code: dict[tuple[int, str], _Acc] = {}
         for cell, n, msum, mn, pos, neg in conn.execute(text(sql), params):
-            code_id, sid = divmod(int(cell), stride)
-            ixs = rows_of.get(code_id)
-            if not ixs:
+            code_id, sid = divmod(cell, stride)
+            if code_id not in rows_of:
                 continue
             u = units[sid]
             if u.group is None:
-                left_out += int(n)
+                left_out += n
                 continue
-            for ix in ixs:
-                a = acc.get((ix, u.group))
-                if a is None:
-                    a = acc[(ix, u.group)] = _Acc()
-                a.codings += int(n)
-                a.units.add(u.unit)
-                a.msum += int(msum or 0)
-                a.mn += int(mn)
-                a.pos += int(pos)
-                a.neg += int(neg)
-                if pos or neg:
-                    a.cells.append((position[code_id], code_id, sid, int(pos), int(neg)))
+            a = by_code.get((code_id, u.group))
+            if a is None:
+                a = by_code[(code_id, u.group)] = _Acc()
+            a.codings += n
+            a.units.add(u.unit)
+            a.msum += int(msum or 0)  # SUM is a Decimal on PostgreSQL
+            a.mn += mn
+            if pos or neg:
+                pos, neg = int(pos), int(neg)
+                a.pos += pos
+                a.neg += neg
+                a.cells.append((position[code_id], code_id, sid, pos, neg))
+        for (code_id, group), a in by_code.items():
+            for ix in rows_of[code_id]:
+                b = acc.get((ix, group))
+                if b is None:
+                    b = acc[(ix, group)] = _Acc()
+                b.codings += a.codings
+                b.units |= a.units
+                b.msum += a.msum
+                b.mn += a.mn
+                b.pos += a.pos
+                b.neg += a.neg
+                b.cells += a.cells
 
     rows: list[CodeTriangulation] = []
     cells_of: list[dict[str, _Acc]] = []
@@ -492,7 +508,17 @@ def _attach_negative_evidence(
             for _, code_id, sid, pos, neg in cells_of[ix][g].cells:
                 if neg if s.sign > 0 else pos:
                     by_source.setdefault(sid, []).append(code_id)
-            for sid in sorted(by_source, key=lambda i: (units[i].name, units[i].source, i)):
+
+            def order(i: int) -> tuple[str, str, int]:
+                return units[i].name, units[i].source, i
+
+            # Each source listed gives at least one coding: the first ``limit`` sources will do.
+            first = (
+                sorted(by_source, key=order)
+                if left is None
+                else nsmallest(left, by_source, key=order)
+            )
+            for sid in first:
                 if left == 0:
                     break
                 code_ids = ", ".join(f"{c:d}" for c in by_source[sid])

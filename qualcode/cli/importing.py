@@ -94,7 +94,7 @@ def import_(
         who = f", informant {plan.informant}" if plan.informant else ""
         click.echo(
             f"imported {plan.path} as '{plan.name}' ({plan.kind}, "
-            f"{len(plan.parsed.segments)} segments by {plan.segment_by}{who})"
+            f"{plan.segments} segments by {plan.segment_by}{who})"
         )
     for path, why in report.skipped:
         click.echo(f"skipped {path}: {why}")

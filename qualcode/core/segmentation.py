@@ -8,14 +8,16 @@ line costs no more than 1 MB of short ones.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 SEGMENT_MODES = ("turn", "paragraph", "sentence")
 
 MAX_SPEAKER_LENGTH = 40
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SegmentSpan:
     """A segment: ``text[start:end]``, half-open code-point offsets into the normalized text."""
 
@@ -84,7 +86,7 @@ _SPEAKER = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TurnPrefix:
     """What starts a turn line: speaker and/or timestamp, and where the utterance begins."""
 
@@ -97,13 +99,12 @@ def parse_turn_prefix(text: str, pos: int = 0, endpos: int | None = None) -> Tur
     """Parse the turn prefix of the line ``text[pos:endpos]``; None if it does not start a turn."""
     if endpos is None:
         endpos = len(text)
-    i = _match_end(_SPACES, text, pos, endpos)
+    i = _match_end(_SPACES, text, pos, endpos) if text.startswith((" ", "\t"), pos) else pos
     timestamp = None
     m = _LINE_TIMESTAMP.match(text, i, endpos)
     if m is not None:
-        seconds = parse_timestamp(m["bracketed"] or m["bare"])
-        if seconds is not None:
-            timestamp = format_timestamp(seconds)
+        timestamp = _canonical_timestamp(m["bracketed"] or m["bare"])
+        if timestamp is not None:
             i = m.end()
     speaker = None
     m = _SPEAKER.match(text, i, endpos)
@@ -117,37 +118,47 @@ def parse_turn_prefix(text: str, pos: int = 0, endpos: int | None = None) -> Tur
     return TurnPrefix(speaker, timestamp, i)
 
 
+@lru_cache(maxsize=16_384)
+def _canonical_timestamp(raw: str) -> str | None:
+    """``hh:mm:ss`` of a line's timestamp, or None if it is not a time. Cached: an import of many
+    transcripts meets the same few thousand times again and again (one per second of an hour)."""
+    seconds = parse_timestamp(raw)
+    return None if seconds is None else format_timestamp(seconds)
+
+
 def _match_end(pattern: re.Pattern[str], text: str, pos: int, endpos: int) -> int:
     m = pattern.match(text, pos, endpos)
     return pos if m is None else m.end()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Turn:
     line: int  # start of the turn line (where the previous region ends)
     prefix: TurnPrefix
 
 
-def _find_turns(text: str) -> list[_Turn]:
-    turns = []
+def _iter_turns(text: str) -> Iterator[_Turn]:
     pos, n = 0, len(text)
     while pos < n:
         end = text.find("\n", pos)
         if end < 0:
             end = n
-        prefix = parse_turn_prefix(text, pos, end)
+        prefix = parse_turn_prefix(text, pos, end) if end > pos else None  # not on blank lines
         if prefix is not None:
-            turns.append(_Turn(pos, prefix))
+            yield _Turn(pos, prefix)
         pos = end + 1
-    return turns
+
+
+def _find_turns(text: str) -> list[_Turn]:
+    return list(_iter_turns(text))
 
 
 def has_turns(text: str) -> bool:
-    """Whether any line starts a turn (a speaker prefix or a timestamp)."""
-    return bool(_find_turns(text))
+    """Whether any line starts a turn (a speaker prefix or a timestamp); stops at the first."""
+    return next(_iter_turns(text), None) is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Region:
     start: int
     end: int

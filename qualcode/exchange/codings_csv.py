@@ -18,18 +18,21 @@ import csv
 import io
 import json
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, insert, text
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, func, insert, text
+from sqlmodel import Session, select
 
 from qualcode.core.errors import InputError, QualcodeError
 from qualcode.core.files import read_input
 from qualcode.exchange.formats.csv_safe import neutralise_reversibly, restore
 from qualcode.storage.codes import magnitude_scale, resolve_code
-from qualcode.storage.codings import check_magnitude, check_span, coder_id
-from qualcode.storage.models import AuditEntry, Code, Coding, Segment, Source, utcnow
+from qualcode.storage.codings import check_magnitude, check_span, coder_id, coding_ids_by_key
+from qualcode.storage.models import AuditEntry, Code, Coding, Source, utcnow
 from qualcode.storage.project import Project
 
 COLUMNS = ("source", "segment", "start", "end", "code", "coder", "magnitude", "memo")
@@ -37,10 +40,18 @@ EXPORT_COLUMNS = (*COLUMNS, "text")
 REQUIRED = ("source", "code")
 
 
+class SourceRef(NamedTuple):
+    """What a row needs of its source: not its text, which a large project cannot hold at once."""
+
+    id: int
+    name: str
+    length: int  # of the text, in code points
+
+
 @dataclass
 class CodingRow:
     line: int
-    source: Source
+    source: SourceRef
     code: Code
     coder: str
     start: int
@@ -64,59 +75,83 @@ def import_codings_csv(
     header = list(reader.fieldnames or [])
     _check_header(path, header)
     report = CodingsImportReport()
+    coder_ids: dict[str, int] = {}
+    # The rows are resolved, checked and written a chunk at a time inside the one transaction: a
+    # bad row anywhere rolls everything back, and a million codings are never all in memory.
     with project.write() as session:
         rows = _resolve_rows(session, path, reader, default_coder)
-        if not rows:
+        seen = 0
+        while chunk := list(islice(rows, CHUNK)):
+            seen += len(chunk)
+            for name in sorted({r.coder for r in chunk} - set(coder_ids)):
+                coder_ids[name] = coder_id(session, name, actor)
+            _write_chunk(session, path, chunk, coder_ids, actor, report)
+        if not seen:
             raise InputError(path, "no codings in the file")
-        coder_ids = {
-            name: coder_id(session, name, actor) for name in sorted({r.coder for r in rows})
-        }
-        present = _existing_keys(session, {r.source.id for r in rows if r.source.id is not None})
-        now = utcnow()
-        new: list[dict[str, object]] = []
-        for r in rows:
-            key = (r.source.id, r.code.id, coder_ids[r.coder], r.start, r.end)
-            if key in present:
-                report.already_present += 1
-                continue
-            present.add(key)  # type: ignore[arg-type]
-            new.append(
-                {
-                    "source_id": r.source.id,
-                    "code_id": r.code.id,
-                    "coder_id": coder_ids[r.coder],
-                    "start": r.start,
-                    "end": r.end,
-                    "magnitude": r.magnitude,
-                    "memo": r.memo,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-        if new:
-            inserted = session.execute(
-                insert(Coding).returning(col(Coding.id), sort_by_parameter_order=True), new
-            )
-            ids = [row[0] for row in inserted]
-            session.execute(
-                insert(AuditEntry),
-                [
-                    {
-                        "at": now,
-                        "actor": actor,
-                        "action": "create",
-                        "entity": "coding",
-                        "entity_id": cid,
-                        "detail": json.dumps(
-                            {"origin": f"csv:{path.name}", "start": row["start"], "end": row["end"]}
-                        ),
-                    }
-                    for cid, row in zip(ids, new, strict=True)
-                ],
-            )
-        report.imported = len(new)
-        report.coders = tuple(coder_ids)
+        report.coders = tuple(sorted(coder_ids))
     return report
+
+
+CHUNK = 50_000  # rows resolved and written at a time
+
+
+def _write_chunk(
+    session: Session,
+    path: Path,
+    rows: list[CodingRow],
+    coder_ids: dict[str, int],
+    actor: str,
+    report: CodingsImportReport,
+) -> None:
+    """Insert the chunk's new codings with an audit entry each; count the ones already there
+    (in the project, or earlier in the file: those are in the project by now)."""
+    conn = session.connection()
+    sources = {r.source.id for r in rows}
+    present = set(coding_ids_by_key(conn, sources))
+    now = utcnow()
+    new: list[dict[str, object]] = []
+    for r in rows:
+        key = (r.source.id, r.code.id, coder_ids[r.coder], r.start, r.end)
+        if key in present:
+            report.already_present += 1
+            continue
+        present.add(key)  # type: ignore[arg-type]
+        new.append(
+            {
+                "source_id": r.source.id,
+                "code_id": r.code.id,
+                "coder_id": coder_ids[r.coder],
+                "start": r.start,
+                "end": r.end,
+                "magnitude": r.magnitude,
+                "memo": r.memo,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    if not new:
+        return
+    conn.execute(insert(Coding.__table__), new)  # type: ignore[attr-defined]
+    by_key = coding_ids_by_key(conn, sources)
+    conn.execute(
+        insert(AuditEntry.__table__),  # type: ignore[attr-defined]
+        [
+            {
+                "at": now,
+                "actor": actor,
+                "action": "create",
+                "entity": "coding",
+                "entity_id": by_key[
+                    (r["source_id"], r["code_id"], r["coder_id"], r["start"], r["end"])  # type: ignore[index]
+                ],
+                "detail": json.dumps(
+                    {"origin": f"csv:{path.name}", "start": r["start"], "end": r["end"]}
+                ),
+            }
+            for r in new
+        ],
+    )
+    report.imported += len(new)
 
 
 def _read_text(path: Path) -> str:
@@ -146,12 +181,16 @@ def _check_header(path: Path, header: list[str]) -> None:
 
 def _resolve_rows(
     session: Session, path: Path, reader: csv.DictReader[str], default_coder: str | None
-) -> list[CodingRow]:
-    sources = {s.name: s for s in session.exec(select(Source))}
+) -> Iterator[CodingRow]:
+    sources = {
+        name: SourceRef(sid, name, length)
+        for sid, name, length in session.connection().execute(
+            select(Source.id, Source.name, func.length(Source.text))  # type: ignore[call-overload]
+        )
+    }
     scale = magnitude_scale(session)
     code_cache: dict[str, Code] = {}
-    segment_cache: dict[tuple[int, int], Segment | None] = {}
-    rows: list[CodingRow] = []
+    segment_cache: dict[int, dict[int, tuple[int, int]]] = {}  # source id -> ordinal -> span
     line = 1
     try:
         for record in reader:
@@ -162,22 +201,19 @@ def _resolve_rows(
             values = {k: restore((v or "").strip()) for k, v in record.items()}
             if not any(values.values()):
                 continue
-            rows.append(
-                _resolve(
-                    session,
-                    path,
-                    line_of_record,
-                    values,
-                    sources,
-                    scale,
-                    code_cache,
-                    segment_cache,
-                    default_coder,
-                )
+            yield _resolve(
+                session,
+                path,
+                line_of_record,
+                values,
+                sources,
+                scale,
+                code_cache,
+                segment_cache,
+                default_coder,
             )
     except csv.Error as err:
         raise InputError(path, f"malformed CSV ({err})", reader.line_num) from None
-    return rows
 
 
 def _resolve(
@@ -185,10 +221,10 @@ def _resolve(
     path: Path,
     line: int,
     values: dict[str, str],
-    sources: dict[str, Source],
+    sources: dict[str, SourceRef],
     scale: object,
     code_cache: dict[str, Code],
-    segment_cache: dict[tuple[int, int], Segment | None],
+    segment_cache: dict[int, dict[int, tuple[int, int]]],
     default_coder: str | None,
 ) -> CodingRow:
     def fail(reason: str) -> InputError:
@@ -201,25 +237,30 @@ def _resolve(
     start, end = _int(values.get("start"), "start", fail), _int(values.get("end"), "end", fail)
     ordinal = _int(values.get("segment"), "segment", fail)
     if ordinal is not None:
-        assert source.id is not None
-        key = (source.id, ordinal)
-        if key not in segment_cache:
-            segment_cache[key] = session.exec(
-                select(Segment).where(Segment.source_id == source.id, Segment.ordinal == ordinal)
-            ).first()
-        segment = segment_cache[key]
-        if segment is None:
+        if source.id not in segment_cache:  # a source's segments in one query, not one a row
+            if len(segment_cache) >= 64:  # rows come source by source: keep a few sources only
+                segment_cache.clear()
+            segment_cache[source.id] = {
+                ordinal: (seg_start, seg_end)
+                for ordinal, seg_start, seg_end in session.connection().execute(
+                    text('SELECT ordinal, start, "end" FROM segment WHERE source_id = :s'),
+                    {"s": source.id},
+                )
+            }
+        span = segment_cache[source.id].get(ordinal)
+        if span is None:
             raise fail(f"source '{name}' has no segment {ordinal}")
+        seg_start, seg_end = span
         if start is None and end is None:
-            start, end = segment.start, segment.end
+            start, end = seg_start, seg_end
         elif start is None or end is None:
             raise fail("give both start and end, or neither")
-        elif not (segment.start <= start and end <= segment.end):
+        elif not (seg_start <= start and end <= seg_end):
             raise fail(f"span [{start}, {end}) is not inside segment {ordinal}")
     elif start is None or end is None:
         raise fail("give a segment, or both start and end")
     try:
-        check_span(source.name, len(source.text), start, end)
+        check_span(source.name, source.length, start, end)
     except QualcodeError as err:
         raise fail(str(err)) from None
     code_name = values.get("code", "")
@@ -251,15 +292,6 @@ def _int(value: str | None, column: str, fail: object) -> int | None:
         return int(value)
     except ValueError:
         raise fail(f"{column} must be a whole number, not '{value}'") from None  # type: ignore[operator]
-
-
-def _existing_keys(session: Session, source_ids: set[int]) -> set[tuple[int, ...]]:
-    if not source_ids:
-        return set()
-    sql = text(
-        'SELECT source_id, code_id, coder_id, start, "end" FROM coding WHERE source_id IN :ids'
-    ).bindparams(bindparam("ids", expanding=True))
-    return {tuple(r) for r in session.connection().execute(sql, {"ids": sorted(source_ids)})}
 
 
 # -- export -------------------------------------------------------------------------------------

@@ -11,16 +11,18 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from qualcode.core.errors import InputError
 from qualcode.core.segmentation import SEGMENT_MODES
 from qualcode.ingest.metadata import InformantMeta, Metadata, load_metadata
 from qualcode.ingest.readers import ParsedSource, read_source
-from qualcode.storage.models import SOURCE_KINDS, Informant, Segment, Source
-from qualcode.storage.project import Project, audit
+from qualcode.storage.models import SOURCE_KINDS, AuditEntry, Informant, Segment, Source, utcnow
+from qualcode.storage.project import Project, audit, audit_row
 
 METADATA_NAMES = ("informants.yaml", "informants.yml", "informants.csv")
 
@@ -32,8 +34,10 @@ class PlannedSource:
     kind: str
     segment_by: str
     informant: str | None
-    parsed: ParsedSource
+    parsed: ParsedSource  # its text and segments are dropped once stored (segments: how many)
     sha256: str
+    segments: int = 0
+    source_id: int | None = None
 
 
 @dataclass
@@ -79,11 +83,18 @@ def import_files(
     report = ImportReport()
     metas = _metadata_for(paths, meta_path, report)
 
-    planned: list[PlannedSource] = []
-    for path in paths:
-        meta = metas.get(path.parent.resolve()) if meta_path is None else metas.get(None)
-        planned.append(
-            _plan(
+    # Each file is read, checked and stored in turn inside one transaction (any error rolls the
+    # whole batch back), and its text let go once stored: a study of thousands of transcripts
+    # is never all in memory at once.
+    with project.write() as session:
+        conn = session.connection()
+        known = dict(conn.execute(select(Source.sha256, Source.name)).all())  # type: ignore[call-overload]
+        names = set(known.values())
+        batch: dict[str, Path] = {}
+        audits: list[dict[str, Any]] = []
+        for path in paths:
+            meta = metas.get(path.parent.resolve()) if meta_path is None else metas.get(None)
+            plan = _plan(
                 path,
                 meta,
                 informant=informant,
@@ -92,13 +103,6 @@ def import_files(
                 report=report,
                 max_bytes=max_bytes,
             )
-        )
-
-    with project.write() as session:
-        known = {s.sha256: s.name for s in session.exec(select(Source))}
-        names = set(known.values())
-        batch: dict[str, Path] = {}
-        for plan in planned:
             if plan.sha256 in known:
                 report.skipped.append((plan.path, f"already imported as '{known[plan.sha256]}'"))
                 continue
@@ -113,10 +117,24 @@ def import_files(
                 )
             batch[plan.sha256] = plan.path
             names.add(plan.name)
+            _store(conn, plan, actor, audits)
             report.imported.append(plan)
         informant_ids = _ensure_informants(session, report, metas, role, actor)
-        for plan in report.imported:
-            _store(session, plan, informant_ids, actor)
+        # The sources were stored before their informants were known to be needed.
+        placed = [
+            {"sid": p.source_id, "iid": informant_ids[p.informant]}
+            for p in report.imported
+            if p.informant
+        ]
+        if placed:
+            conn.execute(
+                update(_table(Source))
+                .where(_table(Source).c.id == bindparam("sid"))
+                .values(informant_id=bindparam("iid")),
+                placed,
+            )
+        if audits:
+            conn.execute(insert(_table(AuditEntry)), audits)
     return report
 
 
@@ -187,22 +205,30 @@ def _ensure_informants(
         for person in meta.informants:
             described.setdefault(person.name, person)
     wanted = {p.informant for p in report.imported if p.informant}
+    # One read of the known informants and a Core insert per new one (a study may bring
+    # thousands): no ORM object, flush or audit object per informant.
+    existing = {row.name: row for row in session.exec(select(Informant))}
+    conn = session.connection()
+    created: list[dict[str, object]] = []
     ids: dict[str, int] = {}
     for name in sorted(wanted):
         info: InformantMeta | None = described.get(name)
-        row = session.exec(select(Informant).where(Informant.name == name)).first()
+        row = existing.get(name)
         if row is None:
-            row = Informant(
-                name=name,
-                pseudonym=info.pseudonym if info else None,
-                role=(info.role if info else None) or role,
-                attributes=json.dumps(info.attributes if info else {}, ensure_ascii=False),
-            )
-            session.add(row)
-            session.flush()
+            who = {
+                "name": name,
+                "pseudonym": info.pseudonym if info else None,
+                "role": (info.role if info else None) or role,
+                "attributes": json.dumps(info.attributes if info else {}, ensure_ascii=False),
+                "created_at": utcnow(),
+            }
+            ids[name] = new_id = _insert_one(conn, Informant, who)
             report.created_informants.append(name)
-            audit(session, actor, "create", "informant", row.id, name=name, role=row.role)
-        elif info is not None:
+            created.append(
+                audit_row(actor, "create", "informant", new_id, name=name, role=who["role"])
+            )
+            continue
+        if info is not None:
             _update_informant(session, row, info, actor)
         elif role and not row.role:
             row.role = role
@@ -210,6 +236,8 @@ def _ensure_informants(
             audit(session, actor, "update", "informant", row.id, role=role)
         assert row.id is not None
         ids[name] = row.id
+    if created:
+        conn.execute(insert(_table(AuditEntry)), created)
     return ids
 
 
@@ -229,24 +257,39 @@ def _update_informant(session: Session, row: Informant, info: InformantMeta, act
         audit(session, actor, "update", "informant", row.id, **changes)
 
 
-def _store(
-    session: Session, plan: PlannedSource, informant_ids: dict[str, int], actor: str
-) -> None:
-    source = Source(
-        name=plan.name,
-        kind=plan.kind,
-        filename=plan.path.name,
-        sha256=plan.sha256,
-        encoding=plan.parsed.encoding,
-        segmented_by=plan.segment_by,
-        text=plan.parsed.text,
-        informant_id=informant_ids.get(plan.informant) if plan.informant else None,
+def _table(model: type) -> Any:
+    """The Core table of a model: bulk writes go through Core, not ORM objects."""
+    return model.__table__  # type: ignore[attr-defined]
+
+
+def _insert_one(conn: Connection, model: type, values: dict[str, Any]) -> int:
+    """Insert one row by Core; its new id."""
+    key = conn.execute(insert(_table(model)).values(**values)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def _store(conn: Connection, plan: PlannedSource, actor: str, audits: list[dict[str, Any]]) -> None:
+    """Store the source (its informant is set afterwards) and its segments by Core inserts, not
+    ORM objects (most of a large import's time went there); drop the text from ``plan``; add the
+    source's audit entry to ``audits``, written with the others at the end."""
+    plan.source_id = _insert_one(
+        conn,
+        Source,
+        {
+            "name": plan.name,
+            "kind": plan.kind,
+            "filename": plan.path.name,
+            "sha256": plan.sha256,
+            "encoding": plan.parsed.encoding,
+            "segmented_by": plan.segment_by,
+            "text": plan.parsed.text,
+            "imported_at": utcnow(),
+        },
     )
-    session.add(source)
-    session.flush()
     rows = [
         {
-            "source_id": source.id,
+            "source_id": plan.source_id,
             "ordinal": i,
             "start": seg.start,
             "end": seg.end,
@@ -255,16 +298,19 @@ def _store(
         }
         for i, seg in enumerate(plan.parsed.segments, start=1)
     ]
-    session.execute(insert(Segment), rows)  # one executemany, not one ORM object per row
-    audit(
-        session,
-        actor,
-        "import",
-        "source",
-        source.id,
-        name=plan.name,
-        file=plan.path.name,
-        sha256=plan.sha256,
-        segments=len(rows),
-        kind=plan.kind,
+    conn.execute(insert(_table(Segment)), rows)
+    plan.segments = len(rows)
+    plan.parsed = ParsedSource("", [], plan.parsed.encoding, plan.parsed.warnings)
+    audits.append(
+        audit_row(
+            actor,
+            "import",
+            "source",
+            plan.source_id,
+            name=plan.name,
+            file=plan.path.name,
+            sha256=plan.sha256,
+            segments=len(rows),
+            kind=plan.kind,
+        )
     )

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
 
 from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.engine import Connection, Engine
@@ -24,12 +26,26 @@ from sqlalchemy.schema import CreateTable
 from sqlmodel import SQLModel
 
 from qualcode.core.errors import QualcodeError
-from qualcode.storage import (
-    coding_segment,
-    models,  # noqa: F401  (registers the tables on SQLModel.metadata)
-)
+from qualcode.storage import coding_segment
 from qualcode.storage.backup import backup_before_migration
 from qualcode.storage.db import is_url
+
+
+class _Models:
+    """``qualcode.storage.models``, imported on first use. Defining the SQLModel tables is the
+    largest part of a command's start-up (a quarter of a second), and opening a project that is
+    up to date needs none of them: only creating or upgrading one does (``load``)."""
+
+    def load(self) -> ModuleType:
+        from qualcode.storage import models as module  # registers the tables on the metadata
+
+        return module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.load(), name)
+
+
+models = _Models()
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,7 @@ def _audit_log_append_only(conn: Connection) -> None:
 
 
 def _initial_schema(conn: Connection) -> None:
+    models.load()
     SQLModel.metadata.create_all(conn)
     _audit_log_append_only(conn)
 
@@ -195,6 +212,7 @@ def is_project(conn: Connection) -> bool:
 
 def create_schema(engine: Engine) -> None:
     """Create the current schema in an empty database and record every migration as applied."""
+    models.load()
     with engine.begin() as conn:
         SQLModel.metadata.create_all(conn)
         _audit_log_append_only(conn)
@@ -224,6 +242,8 @@ def upgrade(engine: Engine, location: str) -> list[Migration]:
     """Apply the migrations this project lacks; return them. Refuse a project from the future."""
     done = refuse_newer(engine, location)
     pending = [m for m in MIGRATIONS if m.id not in done]
+    if pending:
+        models.load()  # every table registered before any migration runs
     if pending and engine.dialect.name == "sqlite" and not is_url(location):
         # A copy of the project as it was, in case a migration turns out wrong for it.
         backup_before_migration(location, SCHEMA_VERSION)

@@ -7,13 +7,16 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exc, inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from qualcode.core.errors import QualcodeError
+
+if TYPE_CHECKING:
+    from qualcode.storage.models import AuditEntry
 from qualcode.storage import migrations
 from qualcode.storage.db import (
     display_location,
@@ -22,7 +25,6 @@ from qualcode.storage.db import (
     read_session,
     write_session,
 )
-from qualcode.storage.models import AuditEntry, Setting, utcnow
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -129,11 +131,15 @@ class Project:
 
 
 def get_setting(session: Session, key: str, default: Any = None) -> Any:
+    from qualcode.storage.models import Setting
+
     row = session.get(Setting, key)
     return default if row is None else json.loads(row.value)
 
 
 def set_setting(session: Session, key: str, value: Any) -> None:
+    from qualcode.storage.models import Setting
+
     row = session.get(Setting, key)
     encoded = json.dumps(value, ensure_ascii=False, sort_keys=True)
     if row is None:
@@ -152,19 +158,30 @@ def audit(
     **detail: Any,
 ) -> None:
     """Append to the audit log inside the caller's transaction (so both land or neither)."""
-    session.add(
-        AuditEntry(
-            at=utcnow(),
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
-        )
-    )
+    from qualcode.storage.models import AuditEntry
+
+    session.add(AuditEntry(**audit_row(actor, action, entity, entity_id, **detail)))
+
+
+def audit_row(
+    actor: str, action: str, entity: str, entity_id: int | None = None, **detail: Any
+) -> dict[str, Any]:
+    """The columns of an audit entry, for bulk writes that insert many at once."""
+    from qualcode.storage.models import utcnow
+
+    return {
+        "at": utcnow(),
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+    }
 
 
 def audit_entries(session: Session) -> list[AuditEntry]:
+    from qualcode.storage.models import AuditEntry
+
     return list(session.exec(select(AuditEntry).order_by(AuditEntry.id)))  # type: ignore[arg-type]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parents[2] / "exports" / "bench" / "results.json"
@@ -16,20 +17,31 @@ RESULTS = Path(__file__).resolve().parents[2] / "exports" / "bench" / "results.j
 
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, "
+        f"Python {platform.python_version()}"
+    )
 
 
-def record(name: str, median_s: float, *, limit_s: float | None = None, **extra: object) -> dict:
-    """Add or replace the record ``name`` and print it."""
-    entry: dict[str, object] = {"name": name, "median_s": round(median_s, 6)}
-    if limit_s is not None:
+def record(
+    name: str, median_s: float | None, *, limit_s: float | None = None, **extra: object
+) -> dict:
+    """Add or replace the record ``name`` and print it. ``median_s=None`` records a benchmark
+    that was not measured; say why in ``status``."""
+    entry: dict[str, object] = {"name": name, "median_s": _round(median_s)}
+    if limit_s is not None and median_s is not None:
         entry["limit_s"] = limit_s
         entry["ratio"] = round(median_s / limit_s, 3)
     entry.update({k: round(v, 6) if isinstance(v, float) else v for k, v in extra.items()})
     entry["machine"] = machine()
+    entry["at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     records = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     records = [r for r in records if r.get("name") != name] + [entry]
     RESULTS.write_text(json.dumps(sorted(records, key=lambda r: r["name"]), indent=2) + "\n")
     print(f"\n{name}: {json.dumps(entry)}")
     return entry
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)

@@ -108,7 +108,7 @@ _TEX_SAFE_COMMANDS = re.compile(
 def _inert(tex: str) -> bool:
     """Escaped text holds only the escapes above: no command, group, math, alignment or
     comment of its own, no bracket or star that ``\\\\`` could take, no ``--`` ligature."""
-    rest = _TEX_SAFE_COMMANDS.sub("", tex)
+    rest = _TEX_SAFE_COMMANDS.sub(" ", tex)  # a space: "-\\{-" is no "--" ligature
     rest = rest.replace("{[}", "").replace("{]}", "").replace("{*}", "").replace("-{}", "")
     return not re.search(r"[\\{}$&#%^_~\[\]*]|--", rest)
 

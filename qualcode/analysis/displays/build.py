@@ -107,6 +107,9 @@ class Ctx:
 
 
 # -- assembling -------------------------------------------------------------------------------
+NOTHING = C.Agg()  # every empty cell's aggregate (read only): not one object per empty cell
+
+
 def assemble(
     ctx: Ctx,
     title: str,
@@ -126,7 +129,7 @@ def assemble(
     def entry(key: Hashable, col: int, summary_key: str) -> tuple[C.Agg | None, str | None]:
         column = scope.columns[col].key
         pair = (column, summary_key) if codes_as_rows else (summary_key, column)
-        agg = None if key in axis.missing else cells.get((key, col), C.Agg())
+        agg = None if key in axis.missing else cells.get((key, col), NOTHING)
         return agg, summaries.get(pair)
 
     if codes_as_rows:

@@ -25,7 +25,7 @@ STRONG_SEGMENTS = 2
 STRONG_SHARE, WEAK_SHARE = 0.75, 0.25  # of the scale's largest |value|
 
 
-@dataclass
+@dataclass(slots=True)
 class Agg:
     """What one cell knows: coded segments, magnitude sum and n, the best quotes so far."""
 

@@ -47,7 +47,7 @@ from qualcode.exchange.refi.safety import DEFAULT_LIMITS, Limits
 from qualcode.exchange.refi.store import Guids, save_sets, stored_sets
 from qualcode.ingest.importer import sha256_of
 from qualcode.storage.codes import magnitude_scale
-from qualcode.storage.codings import coder_id
+from qualcode.storage.codings import coder_id, coding_ids_by_key
 from qualcode.storage.models import (
     SOURCE_KINDS,
     AuditEntry,
@@ -611,12 +611,7 @@ class _Writer:
         source_ids = {row["source_id"] for row in rows} | {key[0] for key, _ in self._note_links}
         if not source_ids:
             return
-        sql = text(
-            'SELECT id, source_id, code_id, coder_id, start, "end" FROM coding '
-            "WHERE source_id IN :ids"
-        ).bindparams(bindparam("ids", expanding=True))
-        found = self.s.connection().execute(sql, {"ids": sorted(source_ids)})
-        by_key = {tuple(r[1:]): r[0] for r in found}
+        by_key = coding_ids_by_key(self.s.connection(), source_ids)
         for key, refs in self._note_links:
             for note in refs:
                 self.memo_targets[note].append(("coding", by_key[key]))

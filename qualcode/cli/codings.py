@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from qualcode.cli.common import QualcodeGroup, current_user, open_project
+from qualcode.cli.common import QualcodeGroup, current_user, open_project, write_whole
 
 
 @click.group(cls=QualcodeGroup)
@@ -33,7 +33,7 @@ def import_(ctx: click.Context, file: Path, coder: str | None) -> None:
 
 @codings.command("export")
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path), help="File to write (default: stdout)."
+    "-o", "--output", type=click.Path(path_type=Path), help="File to write (default or -: stdout)."
 )
 @click.option("--coder", "coders", multiple=True, help="Only this coder's codings (repeatable).")
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
@@ -65,10 +65,10 @@ def export(
         write_csv(rows, buffer)
     else:
         buffer.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
-    if output is None:
+    if output is None or str(output) == "-":
         sys.stdout.write(buffer.getvalue())
     else:
-        output.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+        write_whole(output, buffer.getvalue().encode("utf-8"))
         click.echo(f"wrote {len(rows)} codings to {output}", err=True)
 
 

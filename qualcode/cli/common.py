@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -147,3 +150,19 @@ def current_user() -> str:
         return getpass.getuser()
     except Exception:  # no user name in some containers; the audit log still needs an actor
         return "qualcode"
+
+
+def write_whole(target: Path, body: bytes) -> None:
+    """Written whole or not at all: a failed export never leaves half a file, and a path that
+    cannot be written is one line naming it."""
+    partial = target.with_name(target.name + ".part")
+    if target.parent.exists() and not target.parent.is_dir():
+        raise QualcodeError(f"{target}: cannot write ({target.parent} is a file, not a folder)")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(body)
+        os.replace(partial, target)
+    except OSError as err:
+        with contextlib.suppress(OSError):  # e.g. the "folder" is a file: nothing was written
+            partial.unlink(missing_ok=True)
+        raise QualcodeError(f"{target}: cannot write ({err.strerror or err})") from None

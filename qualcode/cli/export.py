@@ -8,7 +8,6 @@ Other commands may join the ``export`` group with ``export.add_command(...)``.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from qualcode.cli.common import QualcodeGroup, format_option, open_project
+from qualcode.cli.common import QualcodeGroup, format_option, open_project, write_whole
 from qualcode.core.errors import QualcodeError
 from qualcode.exchange.formats import ALL_FORMATS, EXTENSIONS, is_binary
 
@@ -119,32 +118,19 @@ def write_export(
     if target is None:
         click.echo(body.decode("utf-8"), nl=False)
     else:
-        _write_file(target, body)
+        write_whole(target, body)
         click.echo(f"wrote {what} to {target}", err=True)
     # On stdout the export stays alone (pipes, and readers of the output, take it whole): the
     # side report comes with -o FILE.
     if names is not None and target is not None:
         side = target.with_name(target.name + ".pseudonyms.txt")
-        _write_file(side, names.report(str(target)).encode("utf-8"))
+        write_whole(side, names.report(str(target)).encode("utf-8"))
         n = sum(names.replaced.values())
         click.echo(
             f"replaced {n} mention{'s' if n != 1 else ''} of informants' names; "
             f"listed in {side} (it names them: do not publish it)",
             err=True,
         )
-
-
-def _write_file(target: Path, body: bytes) -> None:
-    """Written whole or not at all: a failed export never leaves half a file."""
-    partial = target.with_name(target.name + ".part")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(body)
-        os.replace(partial, target)
-    except OSError as err:
-        with contextlib.suppress(OSError):  # e.g. the "folder" is a file: nothing was written
-            partial.unlink(missing_ok=True)
-        raise QualcodeError(f"{target}: cannot write ({err.strerror or err})") from None
 
 
 @click.group(cls=QualcodeGroup)
@@ -277,12 +263,12 @@ def html_report(ctx: click.Context, per_code: int, pseudonymize: bool, output: s
     if target is None:
         click.echo(body.decode("utf-8"), nl=False)
         return
-    _write_file(target, body)
+    write_whole(target, body)
     n = sum(len(s.tables) for s in sections)
     click.echo(f"wrote the HTML report ({n} tables) to {target}", err=True)
     if names is not None:
         side = target.with_name(target.name + ".pseudonyms.txt")
-        _write_file(side, names.report(str(target)).encode("utf-8"))
+        write_whole(side, names.report(str(target)).encode("utf-8"))
         click.echo(
             f"names replaced are listed in {side} (it names them: do not publish it)", err=True
         )

@@ -245,3 +245,22 @@ def test_db_from_environment(project: Path, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("QUALCODE_DB", str(project))
     result = run("status", "--format", "json")
     assert json.loads(result.output)["sources"] == 1
+
+
+def test_codings_export_output_dash_is_stdout_and_a_bad_path_is_one_line(
+    project: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(workdir)
+    assert (
+        run("codings", "export", "-o", "-", db=project).output
+        == run("codings", "export", db=project).output
+    )
+    assert not (workdir / "-").exists()
+    blocker = workdir / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    result = run("codings", "export", "-o", str(blocker / "codings.csv"), db=project)
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"error: {blocker / 'codings.csv'}: cannot write ({blocker} is a file, not a folder)"
+    )
+    assert blocker.read_text(encoding="utf-8") == "x"

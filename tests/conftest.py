@@ -99,6 +99,13 @@ def project(workdir: Path, new_location: Callable[[str], Path | str]) -> Path | 
     """A project with the small codebook and one interview (informant Ratna, role official):
     a file in workdir on SQLite, a URL on PostgreSQL."""
     db = new_location("p.db")
+    build_small_project(db, workdir)
+    return db
+
+
+def build_small_project(db: Path | str, workdir: Path) -> None:
+    """Through the CLI, into the new project ``db``: the small codebook and Ratna's interview
+    (informant Ratna Kurniasih, role official), both from ``workdir`` (the ``workdir`` fixture)."""
     assert run("init", db=db).exit_code == 0
     assert run("codebook", "load", str(workdir / "codebook.yaml"), db=db).exit_code == 0
     result = run(
@@ -111,7 +118,6 @@ def project(workdir: Path, new_location: Callable[[str], Path | str]) -> Path | 
         db=db,
     )
     assert result.exit_code == 0, result.output
-    return db
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import INTERVIEW, SMALL_CODEBOOK, fingerprint, run
+from conftest import INTERVIEW, SMALL_CODEBOOK, build_small_project, fingerprint, run
 from sqlalchemy import text
 
 from qualcode.core.codebook import code_guid
@@ -31,13 +31,7 @@ SECOND = "[00:00:02] Nur: Licensing is slow and the training never came to our v
 def build(location: Path | str, folder: Path, codings: str, extra: str | None = None) -> None:
     """A copy of the study: the small codebook, Ratna's interview, ``codings`` (CSV rows) and,
     when given, a second interview with the text ``extra``."""
-    assert run("init", db=location).exit_code == 0
-    assert run("codebook", "load", str(folder / "codebook.yaml"), db=location).exit_code == 0
-    ratna = run(
-        "import", str(folder / "ratna.txt"), "--informant", "Ratna Kurniasih", "--role",
-        "official", db=location,
-    )  # fmt: skip
-    assert ratna.exit_code == 0, ratna.output
+    build_small_project(location, folder)
     if extra is not None:
         (folder / "nur.txt").write_text(extra, encoding="utf-8")
         nur = run("import", str(folder / "nur.txt"), "--informant", "Nur", "--role",

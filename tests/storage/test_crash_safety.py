@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import INTERVIEW, run
+from conftest import INTERVIEW, build_small_project, run
 from sqlalchemy import text
 
 from qualcode.storage.integrity import check_project
@@ -103,18 +103,7 @@ def make_sqlite_project(workdir: Path) -> Path:
     file: these tests are about SQLite itself (its file, its locks, its WAL), so they do not run
     on PostgreSQL as the rest of tests/storage may."""
     db = workdir / "p.db"
-    assert run("init", db=db).exit_code == 0
-    assert run("codebook", "load", str(workdir / "codebook.yaml"), db=db).exit_code == 0
-    imported = run(
-        "import",
-        str(workdir / "ratna.txt"),
-        "--informant",
-        "Ratna Kurniasih",
-        "--role",
-        "official",
-        db=db,
-    )
-    assert imported.exit_code == 0, imported.output
+    build_small_project(db, workdir)
     return db
 
 

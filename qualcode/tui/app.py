@@ -18,10 +18,11 @@ from textual.binding import Binding
 from qualcode.storage.actions import CodingActions
 from qualcode.storage.project import Project
 from qualcode.tui.commands import CodeCommands, InformantCommands, SourceCommands, ToolCommands
+from qualcode.tui.review import ReviewAware
 from qualcode.tui.screens.agreement import AgreementCommands
 
 
-class QualcodeApp(App[None]):
+class QualcodeApp(ReviewAware, App[None]):
     """qualcode's terminal app: Sources → Coding → Retrieval."""
 
     CSS_PATH = "styles/app.tcss"
@@ -44,6 +45,8 @@ class QualcodeApp(App[None]):
         Binding("K", "kwic", "Keyword in context", id="app.kwic", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
+    # Absent in review mode (tui/review.py): the Suggestions queue exists to code.
+    WRITE_ACTIONS = frozenset({"suggestions"})
 
     def __init__(
         self,
@@ -133,17 +136,9 @@ class QualcodeApp(App[None]):
 
         open_agreement(self)
 
-    # Review mode: the Suggestions queue exists to code (see tui/review.py for the screens).
-    WRITE_ACTIONS = frozenset({"suggestions"})
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (self.review and action in self.WRITE_ACTIONS)
-
     def action_suggestions(self) -> None:
         from qualcode.tui.screens.suggestions import SuggestionsScreen
 
-        if self.review:
-            return
         if not isinstance(self.screen, SuggestionsScreen):
             self.push_screen(SuggestionsScreen())
 

@@ -118,10 +118,9 @@ class ToolCommands(Provider):
 
     @property
     def tools(self) -> tuple[tuple[str, str, str], ...]:
-        """In review mode the Suggestions queue (it codes) is not offered."""
-        if getattr(self.app, "review", False):
-            return tuple(t for t in self.TOOLS if t[1] != "suggestions")
-        return self.TOOLS
+        """The tools whose action the app allows now (review mode takes the Suggestions queue,
+        which codes, away: QualcodeApp.WRITE_ACTIONS)."""
+        return tuple(t for t in self.TOOLS if self.app.check_action(t[1], ()) is not False)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)

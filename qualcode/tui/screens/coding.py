@@ -157,6 +157,7 @@ class CodingScreen(ReviewAware, Screen[None]):
 
     # -- loading ---------------------------------------------------------------------------
     def on_mount(self) -> None:
+        self._read_shown_coder()
         with self.app.project.read() as s:  # type: ignore[attr-defined]
             source = s.get(Source, self.source_id)
             if source is None:
@@ -191,13 +192,14 @@ class CodingScreen(ReviewAware, Screen[None]):
         if first is not None:  # the rule book is in sight from the start
             self.query_one("#rulebook", Static).update(rulebook_text(first))
 
+    def _read_shown_coder(self) -> None:
+        """Whose codings this screen shows, read with them (in review mode it is a read of
+        the blind-mode setting, too dear for the status line on every key)."""
+        self.shown_coder: str | None = self.app.shown_coder  # type: ignore[attr-defined]
+
     @property
     def coder(self) -> str:
         return str(self.app.coder)  # type: ignore[attr-defined]
-
-    @property
-    def shown_coder(self) -> str | None:
-        return self.app.shown_coder  # type: ignore[attr-defined,no-any-return]
 
     @property
     def view(self) -> TranscriptView:
@@ -627,6 +629,7 @@ class CodingScreen(ReviewAware, Screen[None]):
         return result
 
     def refresh_codings(self, result: ActionResult | None = None) -> None:
+        self._read_shown_coder()
         with self.app.project.read() as s:  # type: ignore[attr-defined]
             self.codings = codings_of(s, self.source_id, self.shown_coder)
         old = self.by_segment

@@ -186,6 +186,14 @@ def _coding_ids_never_reused(conn: Connection) -> None:
     conn.exec_driver_sql("INSERT INTO sqlite_sequence (name, seq) VALUES ('coding', ?)", (highest,))
 
 
+def _covering_coding_index(conn: Connection) -> None:
+    """``ix_coding_segment`` gains the magnitude: the per (source, code) aggregates of displays
+    and triangulation then read the index alone (half the time at 1,000,000 codings)."""
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_coding_segment")
+    table = models.Coding.__table__  # type: ignore[attr-defined]
+    next(i for i in table.indexes if i.name == "ix_coding_segment").create(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "undo history of coding actions", _undo_history),
@@ -196,6 +204,7 @@ MIGRATIONS: list[Migration] = [
     ),
     Migration(6, "memo kind: analytic or review", _memo_kind),
     Migration(7, "coding ids never reused", _coding_ids_never_reused),
+    Migration(8, "magnitude in the coding index for aggregates", _covering_coding_index),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].id
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -147,6 +148,13 @@ class Coding(SQLModel, table=True):
         # sums, per source and code) read this index alone, in its order: no sort, no row
         # lookups (migration 8).
         Index("ix_coding_segment", "source_id", "code_id", "coder_id", "segment_id", "magnitude"),
+        # The few codings over several segments (migration 8).
+        Index(
+            "ix_coding_multi_segment",
+            "source_id",
+            sqlite_where=text("multi_segment = 1"),
+            postgresql_where=text("multi_segment = 1"),
+        ),
         # A deleted coding's id is never given to a new one (SQLite's AUTOINCREMENT; PostgreSQL's
         # sequences never go back): undo history, the audit log, memos on codings and
         # conclusions keep naming codings by id after they are gone. Migration 7 for older
@@ -168,6 +176,14 @@ class Coding(SQLModel, table=True):
     # makes the ORM read it back after a write (SQLite's RETURNING would show the value from
     # before the AFTER trigger, hence no eager defaults above).
     segment_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, nullable=True, server_default=FetchedValue(), server_onupdate=FetchedValue()
+        ),
+    )
+    # 1 when the coding reaches beyond its first segment into others; written by the same
+    # triggers (NULL only until they run).
+    multi_segment: int | None = Field(
         default=None,
         sa_column=Column(
             Integer, nullable=True, server_default=FetchedValue(), server_onupdate=FetchedValue()

@@ -419,20 +419,24 @@ def triangulate(
         # are added to the rows it counts for (itself and the codes above it): a large study has
         # hundreds of thousands of (code, source) cells and only a few dozen codes.
         by_code: dict[tuple[int, str], _Acc] = {}
+        last_sid, group, unit = None, None, 0
         for sid, code_id, n, msum, mn, pos, neg in conn.execute(text(sql), params):
             if code_id not in rows_of:
                 continue
-            u = units[sid]
-            if u.group is None:
+            if sid != last_sid:  # the rows come source by source
+                u = units[sid]
+                last_sid, group, unit = sid, u.group, u.unit
+            if group is None:
                 left_out += n
                 continue
-            a = by_code.get((code_id, u.group))
+            a = by_code.get((code_id, group))
             if a is None:
-                a = by_code[(code_id, u.group)] = _Acc()
+                a = by_code[(code_id, group)] = _Acc()
             a.codings += n
-            a.units.add(u.unit)
-            a.msum += int(msum or 0)  # SUM is a Decimal on PostgreSQL
-            a.mn += mn
+            a.units.add(unit)
+            if mn:
+                a.msum += int(msum)  # SUM is a Decimal on PostgreSQL
+                a.mn += mn
             if pos or neg:
                 pos, neg = int(pos), int(neg)
                 a.pos += pos

@@ -18,9 +18,9 @@ Segments of a source do not overlap (segmentation cuts the text into consecutive
 ``multi_segment`` is 1 when a segment other than the first starts inside the coding's span (so the
 coding reaches into it), else 0. It depends on the first segment and the one after it: a changed
 segment changes it for the codings overlapping the stretch from the segment before it to the
-segment after it, which are computed again. Displays and
-agreement look up the further segments of these few codings only (a partial index holds them),
-instead of comparing every coding with its first segment.
+segment after it, which are computed again. Displays and agreement look up the further segments
+of these few codings only (a partial index holds them), instead of comparing every coding with
+its first segment.
 """
 
 from __future__ import annotations

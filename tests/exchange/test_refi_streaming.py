@@ -1,0 +1,95 @@
+"""REFI-QDA export and import stream a project instead of holding it whole (issue 9, scale L).
+
+The export writes ``project.qde`` and the texts into the zip source by source; the import reads
+``project.qde`` in passes, one source at a time, and writes codings in batches. Neither may
+change a byte or a row: the digests below were taken from the export and import that built the
+whole document in memory, on the project ``refi_scale_support.build_scale_project`` generates
+(60 sources, 5,400 codings: more selections than the position detection samples). The batch
+sizes are made small here so that every flush path runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+import pytest
+from refi_scale_support import build_scale_project, database_digest, with_utf16_offsets
+
+from qualcode.exchange.refi import build_qdpx, export_qdpx, import_, import_refi
+from qualcode.exchange.refi.positions import Detection, Interpretation
+from qualcode.storage.project import Project
+
+EXPORT_SHA256 = "5d2ab5b607624d040f286a1533efb8bdd155f7231a3ac4bbe81bd3b70e4a3c52"
+EXPORT_BYTES = 545_269
+IMPORTED = "e4d35c5f5c062e1ce76e7ba0a3e08e3902ba8d929a5b6eac5075aa9cd7f3b4c5"
+IMPORTED_UTF16 = "db03dbd8bc1d90208b036b495878af6a9b01c0bdaaa4eb71b49fa791a272e210"
+IMPORTED_INTO_ITSELF = "28b2dd23a5bdc2448b226f14b6094cd21015b8356434542e7a48b7e6c3d436c6"
+OPTIONS = (Interpretation("cp"), Interpretation("utf16"), Interpretation("utf8"))
+
+
+@pytest.fixture(scope="module")
+def scale(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("scale")
+    db = build_scale_project(folder / "scale.db")
+    with Project.open(db) as p:
+        export_qdpx(p, folder / "scale.qdpx")
+    return db, folder / "scale.qdpx"
+
+
+@pytest.fixture(autouse=True)
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(import_, "CODING_BATCH", 500, raising=False)
+
+
+def test_export_is_the_bytes_the_whole_document_export_wrote(
+    scale: tuple[Path, Path], tmp_path: Path
+) -> None:
+    db, qdpx = scale
+    data = qdpx.read_bytes()
+    assert (hashlib.sha256(data).hexdigest(), len(data)) == (EXPORT_SHA256, EXPORT_BYTES)
+    with Project.open(db) as p, p.read() as s:
+        built, report = build_qdpx(s, tmp_path / "x.qdpx")
+    assert built == data and report.codings == 5_400 and report.memos == 27
+    with zipfile.ZipFile(qdpx) as archive:
+        names = archive.namelist()
+    assert names[0] == "project.qde" and len(names) == 61
+
+
+def test_import_gives_the_project_the_whole_document_import_gave(
+    scale: tuple[Path, Path], tmp_path: Path
+) -> None:
+    _, qdpx = scale
+    with Project.open(tmp_path / "copy.db", create=True) as p:
+        report = import_refi(p, qdpx, actor="t")
+        export_qdpx(p, tmp_path / "again.qdpx")
+    assert report.codings_imported == 5_400 and report.accounted()
+    assert not report.not_placed and not report.moved and not report.warnings
+    assert report.detection == Detection(OPTIONS[0], 4000, 4000, 4000, 4000, 3, 1562, OPTIONS)
+    assert database_digest(tmp_path / "copy.db") == IMPORTED
+    assert (tmp_path / "again.qdpx").read_bytes() == qdpx.read_bytes()
+
+
+def test_positions_in_utf16_units_are_detected_from_a_sample_read_before_writing(
+    scale: tuple[Path, Path], tmp_path: Path
+) -> None:
+    _, qdpx = scale
+    nvivo = with_utf16_offsets(qdpx, tmp_path / "utf16.qdpx")
+    with Project.open(tmp_path / "copy.db", create=True) as p:
+        report = import_refi(p, nvivo, actor="t")
+    assert report.detection == Detection(OPTIONS[1], 4000, 4000, 4000, 4000, 3, 1562, OPTIONS)
+    assert report.codings_imported == 5_400 and not report.moved and not report.not_placed
+    assert database_digest(tmp_path / "copy.db") == IMPORTED_UTF16
+
+
+def test_importing_its_own_export_finds_every_coding_present(
+    scale: tuple[Path, Path], tmp_path: Path
+) -> None:
+    db, qdpx = scale
+    target = tmp_path / "itself.db"
+    target.write_bytes(db.read_bytes())
+    with Project.open(target) as p:
+        report = import_refi(p, qdpx, actor="t")
+    assert (report.codings_imported, report.codings_present, report.memos) == (0, 5_400, 0)
+    assert database_digest(target) == IMPORTED_INTO_ITSELF

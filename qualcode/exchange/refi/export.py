@@ -303,16 +303,12 @@ class _Snapshot:
         """The coding GUIDs of the codings that memos are about."""
         if not ids:
             return {}
-        rows = self.session.execute(
-            _CODING_COLUMNS.where(col(Coding.id).in_(sorted(ids)))
-        ).all()
+        rows = self.session.execute(_CODING_COLUMNS.where(col(Coding.id).in_(sorted(ids)))).all()
         return {row.id: derived_guid("coding", *self.coding_key(row)) for row in rows}
 
     def codings_of(self, source_id: int) -> list[Any]:
         """A source's codings in the file's order: by position, then code path, then coder."""
-        rows = self.session.execute(
-            _CODING_COLUMNS.where(col(Coding.source_id) == source_id)
-        ).all()
+        rows = self.session.execute(_CODING_COLUMNS.where(col(Coding.source_id) == source_id)).all()
         code_path, coder_name = self.code_path, self.coder_name
         rows.sort(key=lambda r: (r.start, r.end, code_path[r.code_id], coder_name[r.coder_id]))
         return rows

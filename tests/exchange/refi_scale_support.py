@@ -27,18 +27,22 @@ WORDS = (
 STAMP = "2024-01-01 00:00:00.000000"
 
 
-def _text(rng: random.Random, turns: int) -> str:
+def _text(rng: random.Random, turns: int, words_from: list[str]) -> str:
     lines = []
     for t in range(turns):
         speaker = "INTERVIEWER" if t % 2 == 0 else "Informant"
-        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 30)))
+        words = " ".join(rng.choice(words_from) for _ in range(rng.randint(5, 30)))
         lines.append(f"{speaker}: {words}")
     return "\n\n".join(lines) + "\n"
 
 
-def build_scale_project(db: Path, sources: int = 60, codings_per_source: int = 90) -> Path:
+def build_scale_project(
+    db: Path, sources: int = 60, codings_per_source: int = 90, ascii_only: bool = False
+) -> Path:
     """``sources`` sources (every fifth a document), ``codings_per_source`` codings each by three
-    coders, magnitudes and memos on some, memos on codings, sources, informants and codes."""
+    coders, magnitudes and memos on some, memos on codings, sources, informants and codes.
+    ``ascii_only``: no accents or emoji, so there is only one way to count positions."""
+    words_from = [w for w in WORDS if w.isascii() or not ascii_only]
     project = Project.open(db, create=True)
     with project.write() as session:
         load_codebook_into(session, load_codebook(REPO / "codebooks" / "fahrudin.yaml"), "t")
@@ -57,7 +61,7 @@ def build_scale_project(db: Path, sources: int = 60, codings_per_source: int = 9
         roles = ("official", "msme actor", "expert")
         informants, rows, segments, codings = [], [], [], []
         for n in range(1, sources + 1):
-            text = _text(rng, rng.randint(20, 60))
+            text = _text(rng, rng.randint(20, 60), words_from)
             interview = n % 5 != 0
             if interview:
                 attributes = json.dumps({"age": 30 + n % 40, "district": f"D{n % 7}"})

@@ -13,12 +13,14 @@ from __future__ import annotations
 import hashlib
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 from refi_scale_support import build_scale_project, database_digest, with_utf16_offsets
 
 from qualcode.exchange.refi import build_qdpx, export_qdpx, import_, import_refi
-from qualcode.exchange.refi.positions import Detection, Interpretation
+from qualcode.exchange.refi.model import PROJECT_NS
+from qualcode.exchange.refi.positions import Detection, Interpretation, SourceText, detect
 from qualcode.storage.project import Project
 
 EXPORT_SHA256 = "5d2ab5b607624d040f286a1533efb8bdd155f7231a3ac4bbe81bd3b70e4a3c52"
@@ -81,6 +83,49 @@ def test_positions_in_utf16_units_are_detected_from_a_sample_read_before_writing
     assert report.detection == Detection(OPTIONS[1], 4000, 4000, 4000, 4000, 3, 1562, OPTIONS)
     assert report.codings_imported == 5_400 and not report.moved and not report.not_placed
     assert database_digest(tmp_path / "copy.db") == IMPORTED_UTF16
+
+
+def _detect_whole(qdpx: Path) -> Detection:
+    """The position detection over the whole file held in memory, as the import did before."""
+    items = []
+    with zipfile.ZipFile(qdpx) as archive:
+        root = ET.fromstring(archive.read("project.qde"))
+        for source in root.iter(f"{{{PROJECT_NS}}}TextSource"):
+            raw = archive.read(f"sources/{source.get('guid')}.txt").decode("utf-8")
+            text = SourceText(raw, False)
+            for sel in source.iter(f"{{{PROJECT_NS}}}PlainTextSelection"):
+                start, end = int(sel.get("startPosition", "")), int(sel.get("endPosition", ""))
+                items.append((text, start, end, sel.get("name", "")))
+    return detect(items)
+
+
+def test_detection_with_one_way_to_count_is_the_whole_file_detection(tmp_path: Path) -> None:
+    """ASCII texts: nothing to choose, so the sample is checked while the sources are written
+    (no pass of its own); the report says the same as a detection over the whole file."""
+    db = build_scale_project(
+        tmp_path / "ascii.db", sources=50, codings_per_source=100, ascii_only=True
+    )
+    with Project.open(db) as p:
+        export_qdpx(p, tmp_path / "ascii.qdpx")
+    with Project.open(tmp_path / "copy.db", create=True) as p:
+        report = import_refi(p, tmp_path / "ascii.qdpx", actor="t")
+        export_qdpx(p, tmp_path / "again.qdpx")
+    expected = _detect_whole(tmp_path / "ascii.qdpx")
+    assert expected.candidates == 1 and expected.checked == 4000
+    assert report.detection == expected
+    assert report.codings_imported == 5_000 and report.accounted() and not report.warnings
+    assert (tmp_path / "again.qdpx").read_bytes() == (tmp_path / "ascii.qdpx").read_bytes()
+
+
+def test_detection_with_a_choice_is_the_whole_file_detection(
+    scale: tuple[Path, Path], tmp_path: Path
+) -> None:
+    _, qdpx = scale
+    nvivo = with_utf16_offsets(qdpx, tmp_path / "utf16.qdpx")
+    for file in (qdpx, nvivo):
+        with Project.open(tmp_path / f"{file.stem}.db", create=True) as p:
+            report = import_refi(p, file, actor="t")
+        assert report.detection == _detect_whole(file)
 
 
 def test_importing_its_own_export_finds_every_coding_present(

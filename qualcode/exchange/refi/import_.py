@@ -130,6 +130,14 @@ def _source_text(
     return text, decoded.encoding, "", decoded.warning
 
 
+def _text_again(loaded: Loaded, plan: _SourcePlan, source: RefiTextSource) -> SourceText:
+    """A source's text read again (it is not kept between passes)."""
+    text_ = _source_text(loaded, source, plan.name)[0]
+    if text_ is None:
+        raise InputError(loaded.where, f"source '{plan.name}': its text changed while it was read")
+    return text_
+
+
 def _plan_sources(loaded: Loaded, report: RefiImportReport) -> _Reading:
     """Check every source's text, then choose how the file counts positions from a sample of
     its selections (read in a pass of their own when there is a choice to make)."""
@@ -162,13 +170,14 @@ def _plan_sources(loaded: Loaded, report: RefiImportReport) -> _Reading:
     if len(tally.options) == 1:  # nothing to choose: the sample is checked while writing
         reading.how, reading.tally = tally.options[0], tally
         return reading
-    for plan, source in zip(plans, loaded.text_sources(), strict=False):
-        if plan.sampled:
-            text = _source_text(loaded, source, plan.name)[0]
-            assert text is not None
-            for i in plan.sampled:
-                sel = source.selections[i]
-                tally.add(text, sel.start, sel.end, sel.name)
+    last = max(i for i, plan in enumerate(plans) if plan.sampled)
+    with closing(loaded.text_sources()) as sources:
+        for plan, source in zip(plans[: last + 1], sources, strict=False):
+            if plan.sampled:
+                text_ = _text_again(loaded, plan, source)
+                for i in plan.sampled:
+                    sel = source.selections[i]
+                    tally.add(text_, sel.start, sel.end, sel.name)
     report.detection = tally.result()
     reading.how = report.detection.chosen
     return reading
@@ -440,8 +449,7 @@ class _Writer:
                 if plan.reason:
                     self._skip_source(plan, source)
                     continue
-                text_ = _source_text(reading.loaded, source, plan.name)[0]
-                assert text_ is not None  # checked when planned
+                text_ = _text_again(reading.loaded, plan, source)
                 source_id = self._source_row(plan, text_, by_sha, names)
                 self.source_ids[plan.refi.guid] = source_id
                 if source_id in known:  # merged into a source with codings: flush, then look

@@ -65,8 +65,10 @@ class Loaded:
             for source in text_sources_streamed(iter_xml(stream, self.where)):
                 expected = next(light, None)
                 if expected is None or expected.guid != source.guid:
-                    raise InputError(self.where, "the file changed while it was being read")
+                    raise InputError(self.where, "the file changed while it was read")
                 yield source
+            if next(light, None) is not None:
+                raise InputError(self.where, "the file changed while it was read")
 
 
 def load(path: Path, limits: Limits = DEFAULT_LIMITS) -> Loaded:

@@ -1,8 +1,15 @@
 """Importing a REFI-QDA project (``.qdpx``, a bare ``.qde``) or codebook (``.qdc``).
 
-Everything is read and checked first (the file, its texts, where every selection lands); then
-one transaction writes codes, coders, informants, sources with their segments, codings and memos,
-each with its audit entry. A failure anywhere writes nothing.
+The file is read and checked first (the whole document, which is safe XML, and every text);
+then one transaction writes codes, coders, informants, sources with their segments, codings and
+memos, each with its audit entry. A failure anywhere writes nothing.
+
+Large files are never held whole (a project of a million codings has a ``project.qde`` of about
+700 MB): the first pass over the document keeps everything but the sources' selections, and the
+texts are checked one at a time and dropped; how the file counts positions is decided from a
+sample of selections (in a pass of its own when there is a choice); then the transaction reads
+the document again source by source, placing each source's selections and writing its codings in
+batches of ``CODING_BATCH``.
 
 What qualcode cannot hold is reported, never dropped silently: a source whose text is missing or
 empty, a selection on a picture, PDF page, audio or video, a selection that cannot be placed in

@@ -33,12 +33,15 @@ MiB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Limits:
-    """How much an import may inflate. The defaults fit projects far larger than real ones."""
+    """How much an import may inflate. The defaults fit projects far larger than real ones: a
+    project of a million codings has a ``project.qde`` of 660 MB. Nothing is held whole (the
+    document is parsed as it is inflated, a text is dropped once written), so past memory these
+    caps bound the time a hostile file can take."""
 
     max_entries: int = 100_000
-    max_xml_bytes: int = 512 * MiB  # the project.qde / .qdc
+    max_xml_bytes: int = 2048 * MiB  # the project.qde / .qdc
     max_text_bytes: int = 128 * MiB  # one source's plain text
-    max_total_bytes: int = 1024 * MiB  # everything read from one archive
+    max_total_bytes: int = 4096 * MiB  # everything read from one archive
 
 
 DEFAULT_LIMITS = Limits()

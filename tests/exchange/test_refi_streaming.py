@@ -17,10 +17,13 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from refi_scale_support import build_scale_project, database_digest, with_utf16_offsets
+from sqlmodel import select
 
-from qualcode.exchange.refi import build_qdpx, export_qdpx, import_, import_refi
+from qualcode.core.errors import InputError
+from qualcode.exchange.refi import Limits, build_qdpx, export_qdpx, import_, import_refi
 from qualcode.exchange.refi.model import PROJECT_NS
 from qualcode.exchange.refi.positions import Detection, Interpretation, SourceText, detect
+from qualcode.storage.models import Source
 from qualcode.storage.project import Project
 
 EXPORT_SHA256 = "5d2ab5b607624d040f286a1533efb8bdd155f7231a3ac4bbe81bd3b70e4a3c52"
@@ -138,3 +141,21 @@ def test_importing_its_own_export_finds_every_coding_present(
         report = import_refi(p, qdpx, actor="t")
     assert (report.codings_imported, report.codings_present, report.memos) == (0, 5_400, 0)
     assert database_digest(target) == IMPORTED_INTO_ITSELF
+
+
+def test_the_document_read_in_passes_counts_once_towards_the_limit(
+    scale: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The import reads project.qde twice and each text twice; the cap on everything read is
+    still the size of the archive's contents, not of the reads."""
+    _, qdpx = scale
+    with zipfile.ZipFile(qdpx) as archive:
+        total = sum(info.file_size for info in archive.infolist())
+    with Project.open(tmp_path / "fits.db", create=True) as p:
+        report = import_refi(p, qdpx, actor="t", limits=Limits(max_total_bytes=total))
+    assert report.codings_imported == 5_400
+    with Project.open(tmp_path / "over.db", create=True) as p:
+        with pytest.raises(InputError, match="over the limit of"):
+            import_refi(p, qdpx, actor="t", limits=Limits(max_total_bytes=total - 1))
+        with p.read() as s:
+            assert s.exec(select(Source)).first() is None

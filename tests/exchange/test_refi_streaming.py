@@ -11,6 +11,7 @@ sizes are made small here so that every flush path runs.
 from __future__ import annotations
 
 import hashlib
+import io
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -21,6 +22,7 @@ from sqlmodel import select
 
 from qualcode.core.errors import InputError
 from qualcode.exchange.refi import Limits, build_qdpx, export_qdpx, import_, import_refi
+from qualcode.exchange.refi.export import zip_entry
 from qualcode.exchange.refi.model import PROJECT_NS
 from qualcode.exchange.refi.positions import Detection, Interpretation, SourceText, detect
 from qualcode.storage.models import Source
@@ -159,3 +161,30 @@ def test_the_document_read_in_passes_counts_once_towards_the_limit(
             import_refi(p, qdpx, actor="t", limits=Limits(max_total_bytes=total - 1))
         with p.read() as s:
             assert s.exec(select(Source)).first() is None
+
+
+def _written_whole(qdpx: bytes) -> bytes:
+    """The same entries zipped as the export did before it streamed: each written at once."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(qdpx)) as source, zipfile.ZipFile(buffer, "w") as archive:
+        for info in source.infolist():
+            archive.writestr(zip_entry(info.filename), source.read(info), compresslevel=6)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("limit", [None, 1_000_000], ids=["zip", "zip64"])
+def test_the_streamed_zip_is_the_zip_written_whole(
+    scale: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int | None
+) -> None:
+    """Also past the size where an entry needs zip64 (2 GiB; lowered here), which a streamed
+    entry must ask for before its size is known."""
+    db, _ = scale
+    if limit is not None:
+        monkeypatch.setattr(zipfile, "ZIP64_LIMIT", limit)
+    with Project.open(db) as p:
+        export_qdpx(p, tmp_path / "p.qdpx")
+    data = (tmp_path / "p.qdpx").read_bytes()
+    with zipfile.ZipFile(tmp_path / "p.qdpx") as archive:
+        qde = archive.getinfo("project.qde")
+    assert (qde.file_size * 1.05 > zipfile.ZIP64_LIMIT) == (limit is not None)
+    assert data == _written_whole(data)

@@ -377,6 +377,22 @@ def write_qdpx(session: Session, stream: IO[bytes], path: Path) -> ExportReport:
     The document is written element by element, and the sources one at a time, each with its
     codings and text read just then: memory stays flat however large the project.
     """
+    start = stream.tell()
+    try:
+        return _write_qdpx(session, stream, path, zip64=False)
+    except _NeedsZip64:
+        # A document over 2 GB (millions of codings) needs a zip64 entry, which must be asked
+        # for before its size is known; such a file is written twice.
+        stream.seek(start)
+        stream.truncate()
+        return _write_qdpx(session, stream, path, zip64=True)
+
+
+class _NeedsZip64(Exception):
+    pass
+
+
+def _write_qdpx(session: Session, stream: IO[bytes], path: Path, zip64: bool) -> ExportReport:
     snap = _Snapshot(session)
     report = ExportReport(path)
     root = Element(
@@ -438,14 +454,22 @@ def write_qdpx(session: Session, stream: IO[bytes], path: Path) -> ExportReport:
     for guid in snap.memo_refs.get(("project", None), []):
         _el(root, "NoteRef", {"targetGUID": guid})
     with zipfile.ZipFile(stream, "w") as archive:
-        with archive.open(zip_entry("project.qde"), "w") as entry:
-            out = _Buffered(entry)
-            out(XML_DECLARATION)
-            _write(root, "", out)
-            out.flush()
+        info = zip_entry("project.qde")
+        try:
+            with archive.open(info, "w", force_zip64=zip64) as entry:
+                out = _Buffered(entry)
+                out(XML_DECLARATION)
+                _write(root, "", out)
+                out.flush()
+        except RuntimeError:  # over 2 GiB without zip64 ("File size too large")
+            if zip64:
+                raise
+            raise _NeedsZip64 from None
+        # The same rule as ZipFile.writestr, which chose zip64 knowing the size: same bytes.
+        if not zip64 and info.file_size * 1.05 > zipfile.ZIP64_LIMIT:
+            raise _NeedsZip64
         for guid, source_id in sorted((snap.source_guid[s.id], s.id) for s in snap.sources):
-            with archive.open(zip_entry(f"sources/{guid}.txt"), "w") as entry:
-                entry.write(snap.text_of(source_id).encode("utf-8"))
+            archive.writestr(zip_entry(f"sources/{guid}.txt"), snap.text_of(source_id).encode())
     return report
 
 

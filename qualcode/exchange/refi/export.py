@@ -275,7 +275,9 @@ class _Snapshot:
                 ).order_by(col(Source.name))
             )
         ]
-        self.source_guid = {s.id: self.guids.of("source", s.id, s.name) for s in self.sources}
+        self.source_guid: dict[int | None, str] = {
+            s.id: self.guids.of("source", s.id, s.name) for s in self.sources
+        }
         self.code_path = {c.id: c.path for c in self.codes}
         self.coder_name = {c.id: c.name for c in self.coders}
         self.kept_sets = stored_sets(session)
@@ -303,12 +305,16 @@ class _Snapshot:
         """The coding GUIDs of the codings that memos are about."""
         if not ids:
             return {}
-        rows = self.session.execute(_CODING_COLUMNS.where(col(Coding.id).in_(sorted(ids)))).all()
-        return {row.id: derived_guid("coding", *self.coding_key(row)) for row in rows}
+        rows = self.session.execute(_CODING_COLUMNS.where(col(Coding.id).in_(sorted(ids))))
+        guids: dict[int | None, str] = {
+            row.id: derived_guid("coding", *self.coding_key(row)) for row in rows
+        }
+        return guids
 
     def codings_of(self, source_id: int) -> list[Any]:
         """A source's codings in the file's order: by position, then code path, then coder."""
-        rows = self.session.execute(_CODING_COLUMNS.where(col(Coding.source_id) == source_id)).all()
+        where = col(Coding.source_id) == source_id
+        rows = list(self.session.execute(_CODING_COLUMNS.where(where)))
         code_path, coder_name = self.code_path, self.coder_name
         rows.sort(key=lambda r: (r.start, r.end, code_path[r.code_id], coder_name[r.coder_id]))
         return rows
@@ -597,7 +603,7 @@ def _variables(root: Element, snap: _Snapshot) -> dict[str, _Variable]:
 def _cases(root: Element, snap: _Snapshot, variables: dict[str, _Variable]) -> None:
     if not snap.informants:
         return
-    sources_of: dict[int, list[Source]] = defaultdict(list)
+    sources_of: dict[int, list[_SourceRow]] = defaultdict(list)
     for source in snap.sources:
         if source.informant_id is not None:
             sources_of[source.informant_id].append(source)
@@ -613,8 +619,8 @@ def _cases(root: Element, snap: _Snapshot, variables: dict[str, _Variable]) -> N
             if value is not None:  # a null attribute: the reference alone, no value
                 tag, text = _format_value(var.kind, value)
                 _text_el(holder, tag, text)
-        for source in sources_of.get(informant.id, []):  # type: ignore[arg-type]
-            _el(case, "SourceRef", {"targetGUID": snap.source_guid[source.id]})
+        for row in sources_of.get(informant.id, []):  # type: ignore[arg-type]
+            _el(case, "SourceRef", {"targetGUID": snap.source_guid[row.id]})
 
 
 def _sources(root: Element, snap: _Snapshot, report: ExportReport) -> None:

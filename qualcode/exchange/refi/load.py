@@ -11,7 +11,7 @@ needed, and a second pass gives the sources' selections one source at a time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path, PurePosixPath
 from typing import IO
@@ -57,7 +57,7 @@ class Loaded:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def text_sources(self) -> Iterator[RefiTextSource]:
+    def text_sources(self) -> Generator[RefiTextSource, None, None]:
         """The text sources with their selections, one at a time, in the order of
         ``refi.sources`` (the document is parsed again)."""
         with self._open_document() as stream:

@@ -287,10 +287,14 @@ class Detection:
 class Traits(Protocol):
     """What ``candidates`` needs of a text: a ``SourceText``, or these four kept without it."""
 
-    astral: bool
-    ascii: bool
-    has_crlf: bool
-    had_bom: bool
+    @property
+    def astral(self) -> bool: ...
+    @property
+    def ascii(self) -> bool: ...
+    @property
+    def has_crlf(self) -> bool: ...
+    @property
+    def had_bom(self) -> bool: ...
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, cast
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
@@ -127,7 +127,7 @@ class Archive:
             raise InputError(self.path, f"cannot read entry '{name}' ({err})") from None
         stream = _Capped(raw, self.path, name, limit)
         try:
-            yield stream
+            yield cast(IO[bytes], stream)
         finally:
             raw.close()
         if not again:

@@ -161,8 +161,8 @@ def test_analysis(scale: str, op: str) -> None:
 def test_refi(scale: str, op: str) -> None:
     if scale == "L" and not os.environ.get("QUALCODE_BENCH_REFI_L"):
         why = (
-            "not run at L by default (at M, 110,694 codings, export and import each take tens of "
-            "seconds and 750 MB; L has 9x that): set QUALCODE_BENCH_REFI_L=1"
+            "not run at L by default (export and import stream, under 250 MB, but take about "
+            "1.5 and 4 minutes of CPU at 1,000,000 codings): set QUALCODE_BENCH_REFI_L=1"
         )
         record(f"scale.L.{op}", None, status="not run", why=why, scale=scale)
         pytest.skip(why)

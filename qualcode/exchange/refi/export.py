@@ -28,12 +28,13 @@ import re
 import tempfile
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -144,61 +145,115 @@ def _escape_attr(value: str) -> str:
     return value.replace("\t", "&#9;")
 
 
+XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
+
+
+def _write(element: Element, pad: str, out: Callable[[str], object]) -> None:
+    """Write ``element`` and what it holds, two-space indented; text-only elements keep their
+    text exactly. Children may be a generator (the sources, built one at a time)."""
+    attrs = "".join(f' {k}="{_escape_attr(v)}"' for k, v in element.attrs)
+    if element.text is not None:
+        out(f"{pad}<{element.tag}{attrs}>{_escape_text(element.text)}</{element.tag}>\n")
+    elif element.children:
+        out(f"{pad}<{element.tag}{attrs}>\n")
+        for child in element.children:
+            _write(child, pad + "  ", out)
+        out(f"{pad}</{element.tag}>\n")
+    else:
+        out(f"{pad}<{element.tag}{attrs} />\n")
+
+
 def serialize(root: Element) -> bytes:
-    """The document, UTF-8, two-space indented; text-only elements keep their text exactly."""
-    out = ['<?xml version="1.0" encoding="utf-8"?>\n']
-
-    def write(element: Element, pad: str) -> None:
-        attrs = "".join(f' {k}="{_escape_attr(v)}"' for k, v in element.attrs)
-        if element.text is not None:
-            out.append(f"{pad}<{element.tag}{attrs}>{_escape_text(element.text)}</{element.tag}>\n")
-        elif element.children:
-            out.append(f"{pad}<{element.tag}{attrs}>\n")
-            for child in element.children:
-                write(child, pad + "  ")
-            out.append(f"{pad}</{element.tag}>\n")
-        else:
-            out.append(f"{pad}<{element.tag}{attrs} />\n")
-
-    write(root, "")
+    """The document, UTF-8 (see ``_write``)."""
+    out = [XML_DECLARATION]
+    _write(root, "", out.append)
     return "".join(out).encode("utf-8")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write all of ``data`` or leave ``path`` as it was."""
+class _Buffered:
+    """Text to a binary stream in chunks: a zip entry compresses at each write, so one write per
+    element would be slow, and one write of the whole document would hold it in memory."""
+
+    def __init__(self, stream: IO[bytes], size: int = 1 << 20) -> None:
+        self.stream = stream
+        self.size = size
+        self.parts: list[str] = []
+        self.held = 0
+
+    def __call__(self, text: str) -> None:
+        self.parts.append(text)
+        self.held += len(text)
+        if self.held >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            self.stream.write("".join(self.parts).encode("utf-8"))
+        self.parts, self.held = [], 0
+
+
+def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Write the whole file through ``write`` or leave ``path`` as it was."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise QualcodeError(f"{path}: folder {folder} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            write(fh)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def zip_bytes(entries: list[tuple[str, bytes]]) -> bytes:
-    """A zip whose bytes depend only on ``entries``: fixed time, mode and compression."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in entries:
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, data, compresslevel=6)
-    return buffer.getvalue()
+def zip_entry(name: str) -> zipfile.ZipInfo:
+    """An entry whose bytes depend only on its data: fixed time, mode and compression."""
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3
+    info.external_attr = 0o644 << 16
+    # No level is set: zlib's default is level 6, the level these files have always had.
+    return info
 
 
 # --- the project, read once --------------------------------------------------------------------
 
 
+@dataclass
+class _SourceRow:
+    """A source without its text, which is read only when it is written."""
+
+    id: int
+    name: str
+    kind: str
+    informant_id: int | None
+
+
+_CODING_COLUMNS = sa_select(
+    col(Coding.id),
+    col(Coding.source_id),
+    col(Coding.code_id),
+    col(Coding.coder_id),
+    col(Coding.start),
+    col(Coding.end),
+    col(Coding.magnitude),
+    col(Coding.memo),
+    col(Coding.created_at),
+    col(Coding.updated_at),
+)
+
+
 class _Snapshot:
-    """Everything an export writes, read from the project in stable orders."""
+    """What an export writes, read from the project in stable orders.
+
+    Everything but the sources' texts and codings is read at once (codes, coders, informants,
+    memos: small even in large projects); texts and codings are read one source at a time while
+    the file is written (``text_of``, ``codings_of``), so an export never holds them all.
+    """
 
     def __init__(self, session: Session) -> None:
+        self.session = session
         self.guids = Guids(session)
         self.name = get_setting(session, "project_name") or "qualcode project"
         self.scale = magnitude_scale(session)
@@ -212,46 +267,63 @@ class _Snapshot:
         self.informant_guid = {
             i.id: self.guids.of("informant", i.id, i.name) for i in self.informants
         }
-        self.sources = list(session.exec(select(Source).order_by(Source.name)))  # type: ignore[arg-type]
-        self.source_guid = {s.id: self.guids.of("source", s.id, s.name) for s in self.sources}
-        code_path = {c.id: c.path for c in self.codes}
-        coder_name = {c.id: c.name for c in self.coders}
-        rows = session.execute(
-            sa_select(
-                col(Coding.id),
-                col(Coding.source_id),
-                col(Coding.code_id),
-                col(Coding.coder_id),
-                col(Coding.start),
-                col(Coding.end),
-                col(Coding.magnitude),
-                col(Coding.memo),
-                col(Coding.created_at),
-                col(Coding.updated_at),
+        self.sources: list[_SourceRow] = [
+            _SourceRow(*row)
+            for row in session.execute(
+                sa_select(
+                    col(Source.id), col(Source.name), col(Source.kind), col(Source.informant_id)
+                ).order_by(col(Source.name))
             )
-        ).all()
-        self.codings: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-        self.coding_guid: dict[int | None, str] = {}
-        self.selection_guid: dict[int, str] = {}
-        for row in sorted(
-            rows, key=lambda r: (r[1], r[4], r[5], code_path[r[2]], coder_name[r[3]])
-        ):
-            key = (
-                self.source_guid[row[1]],
-                self.code_guid[row[2]],
-                self.coder_guid[row[3]],
-                row[4],
-                row[5],
-            )
-            self.coding_guid[row[0]] = derived_guid("coding", *key)
-            self.selection_guid[row[0]] = derived_guid("selection", *key)
-            self.codings[row[1]].append(row)
+        ]
+        self.source_guid: dict[int | None, str] = {
+            s.id: self.guids.of("source", s.id, s.name) for s in self.sources
+        }
+        self.code_path = {c.id: c.path for c in self.codes}
+        self.coder_name = {c.id: c.name for c in self.coders}
         self.kept_sets = stored_sets(session)
         self.memos = list(session.exec(select(Memo)))
+        self.coding_guid = self._coding_guids(
+            {m.target_id for m in self.memos if m.target == "coding" and m.target_id is not None}
+        )
         self.memo_refs: dict[tuple[str, object], list[str]] = defaultdict(list)
         self.notes: list[tuple[str, Memo]] = []
         self.links: list[tuple[str, str]] = []  # (note guid, case guid)
         self._place_memos()
+
+    def coding_key(self, row: Any) -> tuple[str, str, str, int, int]:
+        """What a coding's selection and coding GUIDs are derived from (not its id: the GUIDs
+        stay the same in a copy of the project)."""
+        return (
+            self.source_guid[row.source_id],
+            self.code_guid[row.code_id],
+            self.coder_guid[row.coder_id],
+            row.start,
+            row.end,
+        )
+
+    def _coding_guids(self, ids: set[int]) -> dict[int | None, str]:
+        """The coding GUIDs of the codings that memos are about."""
+        if not ids:
+            return {}
+        rows = self.session.execute(_CODING_COLUMNS.where(col(Coding.id).in_(sorted(ids))))
+        guids: dict[int | None, str] = {
+            row.id: derived_guid("coding", *self.coding_key(row)) for row in rows
+        }
+        return guids
+
+    def codings_of(self, source_id: int) -> list[Any]:
+        """A source's codings in the file's order: by position, then code path, then coder."""
+        where = col(Coding.source_id) == source_id
+        rows = list(self.session.execute(_CODING_COLUMNS.where(where)))
+        code_path, coder_name = self.code_path, self.coder_name
+        rows.sort(key=lambda r: (r.start, r.end, code_path[r.code_id], coder_name[r.coder_id]))
+        return rows
+
+    def text_of(self, source_id: int) -> str:
+        text: str = self.session.execute(
+            sa_select(col(Source.text)).where(col(Source.id) == source_id)
+        ).scalar_one()
+        return text
 
     def _target_guid(self, memo: Memo) -> str | None:
         tables: dict[str, dict[int | None, str]] = {
@@ -291,13 +363,42 @@ class _Snapshot:
 
 
 def export_qdpx(project: Project, path: Path) -> ExportReport:
+    """Write the project to ``path`` as it is read, never whole in memory (see ``write_qdpx``)."""
     with project.read() as session:
-        data, report = build_qdpx(session, path)
-    write_atomic(path, data)
-    return report
+        reports: list[ExportReport] = []
+        write_atomic(path, lambda fh: reports.append(write_qdpx(session, fh, path)))
+    return reports[0]
 
 
 def build_qdpx(session: Session, path: Path) -> tuple[bytes, ExportReport]:
+    """The ``.qdpx`` as bytes (for small projects and tests; ``export_qdpx`` streams)."""
+    buffer = io.BytesIO()
+    report = write_qdpx(session, buffer, path)
+    return buffer.getvalue(), report
+
+
+def write_qdpx(session: Session, stream: IO[bytes], path: Path) -> ExportReport:
+    """Write the ``.qdpx`` zip to ``stream``: ``project.qde`` first, then each source's text.
+
+    The document is written element by element, and the sources one at a time, each with its
+    codings and text read just then: memory stays flat however large the project.
+    """
+    start = stream.tell()
+    try:
+        return _write_qdpx(session, stream, path, zip64=False)
+    except _NeedsZip64:
+        # A document over 2 GB (millions of codings) needs a zip64 entry, which must be asked
+        # for before its size is known; such a file is written twice.
+        stream.seek(start)
+        stream.truncate()
+        return _write_qdpx(session, stream, path, zip64=True)
+
+
+class _NeedsZip64(Exception):
+    pass
+
+
+def _write_qdpx(session: Session, stream: IO[bytes], path: Path, zip64: bool) -> ExportReport:
     snap = _Snapshot(session)
     report = ExportReport(path)
     root = Element(
@@ -322,9 +423,8 @@ def build_qdpx(session: Session, path: Path) -> tuple[bytes, ExportReport]:
     variables = _variables(root, snap)
     _cases(root, snap, variables)
     report.informants = len(snap.informants)
-    texts = _sources(root, snap)
+    _sources(root, snap, report)
     report.sources = len(snap.sources)
-    report.codings = sum(len(rows) for rows in snap.codings.values())
     if snap.notes:
         notes = _el(root, "Notes")
         for guid, memo in snap.notes:
@@ -359,9 +459,24 @@ def build_qdpx(session: Session, path: Path) -> tuple[bytes, ExportReport]:
     report.sets = _sets(root, snap, codebook=False)
     for guid in snap.memo_refs.get(("project", None), []):
         _el(root, "NoteRef", {"targetGUID": guid})
-    entries = [("project.qde", serialize(root))]
-    entries += [(f"sources/{guid}.txt", text.encode("utf-8")) for guid, text in sorted(texts)]
-    return zip_bytes(entries), report
+    with zipfile.ZipFile(stream, "w") as archive:
+        info = zip_entry("project.qde")
+        try:
+            with archive.open(info, "w", force_zip64=zip64) as entry:
+                out = _Buffered(entry)
+                out(XML_DECLARATION)
+                _write(root, "", out)
+                out.flush()
+        except RuntimeError:  # over 2 GiB without zip64 ("File size too large")
+            if zip64:
+                raise
+            raise _NeedsZip64 from None
+        # The same rule as ZipFile.writestr, which chose zip64 knowing the size: same bytes.
+        if not zip64 and info.file_size * 1.05 > zipfile.ZIP64_LIMIT:
+            raise _NeedsZip64
+        for guid, source_id in sorted((snap.source_guid[s.id], s.id) for s in snap.sources):
+            archive.writestr(zip_entry(f"sources/{guid}.txt"), snap.text_of(source_id).encode())
+    return report
 
 
 def _codes(parent: Element, snap: _Snapshot, *, notes: bool) -> None:
@@ -488,7 +603,7 @@ def _variables(root: Element, snap: _Snapshot) -> dict[str, _Variable]:
 def _cases(root: Element, snap: _Snapshot, variables: dict[str, _Variable]) -> None:
     if not snap.informants:
         return
-    sources_of: dict[int, list[Source]] = defaultdict(list)
+    sources_of: dict[int, list[_SourceRow]] = defaultdict(list)
     for source in snap.sources:
         if source.informant_id is not None:
             sources_of[source.informant_id].append(source)
@@ -504,57 +619,60 @@ def _cases(root: Element, snap: _Snapshot, variables: dict[str, _Variable]) -> N
             if value is not None:  # a null attribute: the reference alone, no value
                 tag, text = _format_value(var.kind, value)
                 _text_el(holder, tag, text)
-        for source in sources_of.get(informant.id, []):  # type: ignore[arg-type]
-            _el(case, "SourceRef", {"targetGUID": snap.source_guid[source.id]})
+        for row in sources_of.get(informant.id, []):  # type: ignore[arg-type]
+            _el(case, "SourceRef", {"targetGUID": snap.source_guid[row.id]})
 
 
-def _sources(root: Element, snap: _Snapshot) -> list[tuple[str, str]]:
-    texts: list[tuple[str, str]] = []
-    if not snap.sources:
-        return texts
-    sources = _el(root, "Sources")
+def _sources(root: Element, snap: _Snapshot, report: ExportReport) -> None:
+    """The ``Sources`` element, its children built one source at a time as it is written."""
+    if snap.sources:
+        _el(root, "Sources").children = _text_sources(snap, report)  # type: ignore[assignment]
+
+
+def _text_sources(snap: _Snapshot, report: ExportReport) -> Iterator[Element]:
     for source in snap.sources:
         guid = snap.source_guid[source.id]
-        texts.append((guid, source.text))
-        element = _el(
-            sources,
+        text = snap.text_of(source.id)
+        element = Element(
             "TextSource",
             {"guid": guid, "name": source.name, "plainTextPath": f"internal://{guid}.txt"},
         )
-        for row in snap.codings.get(source.id, []):  # type: ignore[arg-type]
-            coding_id, _, code_id, coder_id, start, end, magnitude, memo, created, updated = row
-            coder = snap.coder_guid[coder_id]
+        for row in snap.codings_of(source.id):
+            key = snap.coding_key(row)
+            coding_guid = derived_guid("coding", *key)
+            coder = key[2]
             selection = _el(
                 element,
                 "PlainTextSelection",
                 {
-                    "guid": snap.selection_guid[coding_id],
-                    "name": excerpt(source.text[start:end]),
-                    "startPosition": start,
-                    "endPosition": end,
+                    "guid": derived_guid("selection", *key),
+                    "name": excerpt(text[row.start : row.end]),
+                    "startPosition": row.start,
+                    "endPosition": row.end,
                     "creatingUser": coder,
-                    "creationDateTime": stamp(created),
-                    "modifiedDateTime": stamp(updated),
+                    "creationDateTime": stamp(row.created_at),
+                    "modifiedDateTime": stamp(row.updated_at),
                 },
             )
-            description = selection_description(magnitude, memo)
+            description = selection_description(row.magnitude, row.memo)
             if description:
                 _text_el(selection, "Description", description)
             coding = _el(
                 selection,
                 "Coding",
                 {
-                    "guid": snap.coding_guid[coding_id],
+                    "guid": coding_guid,
                     "creatingUser": coder,
-                    "creationDateTime": stamp(created),
+                    "creationDateTime": stamp(row.created_at),
                 },
             )
-            _el(coding, "CodeRef", {"targetGUID": snap.code_guid[code_id]})
-            for note in snap.memo_refs.get(("coding", snap.coding_guid[coding_id]), []):
+            _el(coding, "CodeRef", {"targetGUID": key[1]})
+            for note in snap.memo_refs.get(("coding", coding_guid), []):
                 _el(coding, "NoteRef", {"targetGUID": note})
+            report.codings += 1
         for note in snap.memo_refs.get(("source", guid), []):
             _el(element, "NoteRef", {"targetGUID": note})
-    return texts
+        yield element
 
 
 def _sets(root: Element, snap: _Snapshot, *, codebook: bool) -> int:
@@ -605,7 +723,7 @@ def _sets(root: Element, snap: _Snapshot, *, codebook: bool) -> int:
 def export_qdc(project: Project, path: Path) -> ExportReport:
     with project.read() as session:
         data, report = build_qdc(session, path)
-    write_atomic(path, data)
+    write_atomic(path, lambda fh: fh.write(data))
     return report
 
 

@@ -1,8 +1,15 @@
 """Importing a REFI-QDA project (``.qdpx``, a bare ``.qde``) or codebook (``.qdc``).
 
-Everything is read and checked first (the file, its texts, where every selection lands); then
-one transaction writes codes, coders, informants, sources with their segments, codings and memos,
-each with its audit entry. A failure anywhere writes nothing.
+The file is read and checked first (the whole document, which is safe XML, and every text);
+then one transaction writes codes, coders, informants, sources with their segments, codings and
+memos, each with its audit entry. A failure anywhere writes nothing.
+
+Large files are never held whole (a project of a million codings has a ``project.qde`` of about
+700 MB): the first pass over the document keeps everything but the sources' selections, and the
+texts are checked one at a time and dropped; how the file counts positions is decided from a
+sample of selections (in a pass of its own when there is a choice); then the transaction reads
+the document again source by source, placing each source's selections and writing its codings in
+batches of ``CODING_BATCH``.
 
 What qualcode cannot hold is reported, never dropped silently: a source whose text is missing or
 empty, a selection on a picture, PDF page, audio or video, a selection that cannot be placed in
@@ -14,12 +21,14 @@ from __future__ import annotations
 
 import codecs
 import json
+from array import array
 from collections import defaultdict
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sqlalchemy import bindparam, insert, text
+from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
 from qualcode.core.codebook import MagnitudeScale
@@ -41,7 +50,16 @@ from qualcode.exchange.refi.model import (
     RefiTextSource,
     is_uuid,
 )
-from qualcode.exchange.refi.positions import Placement, SourceText, detect, place
+from qualcode.exchange.refi.positions import (
+    STANDARD,
+    Interpretation,
+    SourceText,
+    Tally,
+    TextTraits,
+    candidates,
+    place,
+    sample,
+)
 from qualcode.exchange.refi.report import Moved, NotPlaced, RefiImportReport, count, short
 from qualcode.exchange.refi.safety import DEFAULT_LIMITS, Limits
 from qualcode.exchange.refi.store import Guids, save_sets, stored_sets
@@ -71,62 +89,105 @@ def _table(model: type) -> Any:
 
 # --- planning: texts and positions -------------------------------------------------------------
 
+#: Codings written per executemany; a file's codings are never all held at once.
+CODING_BATCH = 20_000
+
 
 @dataclass
 class _SourcePlan:
+    """A text source of the file as first read: without its selections, its text checked (and
+    dropped: it is read again when the source is written)."""
+
     refi: RefiTextSource
     name: str
-    text: SourceText | None = None
     encoding: str = "utf-8"
-    reason: str = ""
-    placements: list[tuple[RefiSelection, Placement]] = field(default_factory=list)
+    reason: str = ""  # why it is not imported; empty when its text can be
+    sampled: list[int] = field(default_factory=list)  # its selections the detection checks
 
 
-def _plan_sources(loaded: Loaded, report: RefiImportReport) -> list[_SourcePlan]:
+@dataclass
+class _Reading:
+    """How the sources are read a second time, to be written: positions counted as ``how``."""
+
+    loaded: Loaded
+    plans: list[_SourcePlan]
+    how: Interpretation = STANDARD
+    tally: Tally | None = None  # filled while writing when there was only one way to count
+
+
+def _source_text(
+    loaded: Loaded, source: RefiTextSource, name: str
+) -> tuple[SourceText | None, str, str, str | None]:
+    """A source's text, its encoding, why it has none, and a warning about its decoding."""
+    raw: bytes | None = None
+    why = "it has neither a plainTextPath nor PlainTextContent"
+    if source.plain_text_path:
+        raw, why = loaded.read_text(source.plain_text_path)
+    if raw is None and source.content is not None:
+        raw, why = source.content.encode("utf-8"), ""
+    if raw is None:
+        return None, "utf-8", why, None
+    try:
+        decoded = decode(raw, name)
+    except InputError as err:
+        return None, "utf-8", "its text is empty" if err.reason == EMPTY else err.reason, None
+    text = SourceText(decoded.text, raw.startswith(_BOMS))
+    if not text.text.strip():
+        return None, decoded.encoding, "its text is empty", decoded.warning
+    return text, decoded.encoding, "", decoded.warning
+
+
+def _text_again(loaded: Loaded, plan: _SourcePlan, source: RefiTextSource) -> SourceText:
+    """A source's text read again (it is not kept between passes)."""
+    text_ = _source_text(loaded, source, plan.name)[0]
+    if text_ is None:
+        raise InputError(loaded.where, f"source '{plan.name}': its text changed while it was read")
+    return text_
+
+
+def _plan_sources(loaded: Loaded, report: RefiImportReport) -> _Reading:
+    """Check every source's text, then choose how the file counts positions from a sample of
+    its selections (read in a pass of their own when there is a choice to make)."""
     plans = []
+    traits: list[TextTraits] = []
     for source in loaded.refi.sources:
         name = source.name or source.guid
         if source.element == "PDFSource":
             name = source.name or f"PDF {source.guid}"
         plan = _SourcePlan(source, name)
-        raw: bytes | None = None
-        why = "it has neither a plainTextPath nor PlainTextContent"
-        if source.plain_text_path:
-            raw, why = loaded.read_text(source.plain_text_path)
-        if raw is None and source.content is not None:
-            raw, why = source.content.encode("utf-8"), ""
-        if raw is None:
-            plan.reason = why
-        else:
-            try:
-                decoded = decode(raw, name)
-            except InputError as err:
-                plan.reason = "its text is empty" if err.reason == EMPTY else err.reason
-            else:
-                plan.text = SourceText(decoded.text, raw.startswith(_BOMS))
-                plan.encoding = decoded.encoding
-                if decoded.warning:
-                    report.warnings.append(f"source '{name}': {decoded.warning}")
-                if not plan.text.text.strip():
-                    plan.text, plan.reason = None, "its text is empty"
+        text, plan.encoding, plan.reason, warning = _source_text(loaded, source, name)
+        if warning:
+            report.warnings.append(f"source '{name}': {warning}")
+        if text is not None and source.selection_count:
+            traits.append(TextTraits.of(text))
         plans.append(plan)
-    items = [
-        (plan.text, sel.start, sel.end, sel.name)
-        for plan in plans
-        if plan.text is not None
-        for sel in plan.refi.selections
-    ]
-    if not items:
-        return plans
-    report.detection = detect(items)
-    how = report.detection.chosen
-    for plan in plans:
-        if plan.text is not None:
-            plan.placements = [
-                (sel, place(plan.text, sel.start, sel.end, sel.name, how))
-                for sel in plan.refi.selections
-            ]
-    return plans
+    reading = _Reading(loaded, plans)
+    with_text = [plan for plan in plans if not plan.reason]
+    wanted = iter(sample(sum(plan.refi.selection_count for plan in with_text)))
+    k, offset = next(wanted, None), 0
+    for plan in with_text:
+        end = offset + plan.refi.selection_count
+        while k is not None and k < end:
+            plan.sampled.append(k - offset)
+            k = next(wanted, None)
+        offset = end
+    if not traits:
+        return reading
+    tally = Tally(candidates(traits))
+    if len(tally.options) == 1:  # nothing to choose: the sample is checked while writing
+        reading.how, reading.tally = tally.options[0], tally
+        return reading
+    last = max(i for i, plan in enumerate(plans) if plan.sampled)
+    with closing(loaded.text_sources()) as sources:
+        for plan, source in zip(plans[: last + 1], sources, strict=False):
+            if plan.sampled:
+                text_ = _text_again(loaded, plan, source)
+                for i in plan.sampled:
+                    sel = source.selections[i]
+                    tally.add(text_, sel.start, sel.end, sel.name)
+    report.detection = tally.result()
+    reading.how = report.detection.chosen
+    return reading
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -144,31 +205,37 @@ def import_refi(
     """Import a REFI-QDA file into ``project`` in one transaction; see the module docstring."""
     if segment_by not in SEGMENT_MODES:
         raise QualcodeError(f"unknown segmentation '{segment_by}'")
-    loaded = load(path, limits)
-    refi = loaded.refi
-    report = RefiImportReport(
-        path=path,
-        kind=refi.kind,
-        name=refi.name,
-        origin=refi.origin,
-        xml_codings=loaded.xml_codings,
-    )
-    plans = _plan_sources(loaded, report) if refi.kind == "project" else []
-    with project.write() as session:
-        _Writer(session, refi, plans, report, actor, segment_by).run()
-        if strict and (report.not_placed or report.sources_skipped):
-            first = (
-                report.not_placed[0].describe()
-                if report.not_placed
-                else f"'{report.sources_skipped[0][0]}': {report.sources_skipped[0][1]}"
-            )
-            raise InputError(
-                path,
-                f"--strict: {count(len(report.not_placed), 'selection')} not placed and "
-                f"{count(len(report.sources_skipped), 'source')} not imported "
-                f"(first: {first}); nothing imported",
-            )
+    with load(path, limits) as loaded:
+        refi = loaded.refi
+        report = RefiImportReport(
+            path=path,
+            kind=refi.kind,
+            name=refi.name,
+            origin=refi.origin,
+            xml_codings=loaded.xml_codings,
+        )
+        reading = _plan_sources(loaded, report) if refi.kind == "project" else None
+        with project.write() as session:
+            _Writer(session, refi, reading, report, actor, segment_by).run()
+            _refuse_if_strict(path, report, strict)
     return report
+
+
+def _refuse_if_strict(path: Path, report: RefiImportReport, strict: bool) -> None:
+    """``--strict``: anything not placed or not imported undoes the whole import."""
+    if not strict or not (report.not_placed or report.sources_skipped):
+        return
+    first = (
+        report.not_placed[0].describe()
+        if report.not_placed
+        else f"'{report.sources_skipped[0][0]}': {report.sources_skipped[0][1]}"
+    )
+    raise InputError(
+        path,
+        f"--strict: {count(len(report.not_placed), 'selection')} not placed and "
+        f"{count(len(report.sources_skipped), 'source')} not imported "
+        f"(first: {first}); nothing imported",
+    )
 
 
 class _Writer:
@@ -176,14 +243,15 @@ class _Writer:
         self,
         session: Session,
         refi: RefiFile,
-        plans: list[_SourcePlan],
+        reading: _Reading | None,
         report: RefiImportReport,
         actor: str,
         segment_by: str,
     ) -> None:
         self.s = session
         self.refi = refi
-        self.plans = plans
+        self.reading = reading
+        self.plans = reading.plans if reading is not None else []
         self.report = report
         self.actor = actor
         self.segment_by = segment_by
@@ -197,6 +265,8 @@ class _Writer:
         self.memo_targets: dict[str, list[tuple[str, int | None]]] = defaultdict(list)
         self._memo_rows: list[dict[str, Any]] = []
         self._note_links: list[tuple[tuple[int, ...], list[str]]] = []
+        # Every coding written, in the order written, for its audit entry (written last).
+        self._written = (array("q"), array("q"), array("q"))  # id, start, end
         self.case_ids: dict[str, int] = {}  # file case GUID -> informant id
         self.scale: MagnitudeScale | None = None
         self.now = utcnow()
@@ -374,55 +444,87 @@ class _Writer:
             if item.name.startswith("kind: ") and kind in SOURCE_KINDS:
                 for guid in item.sources:
                     self.kind_of_source.setdefault(guid, kind)
-        existing = list(self.s.exec(select(Source)))
-        by_sha = {s.sha256: s for s in existing}
-        names = {s.name for s in existing}
+        assert self.reading is not None
+        existing = self.s.connection().execute(text("SELECT id, sha256, name FROM source")).all()
+        by_sha = {sha: (row_id, name) for row_id, sha, name in existing}
+        names = {name for _, _, name in existing}
+        known = {row_id for row_id, _, _ in existing}  # sources that may have codings already
         rows: list[dict[str, Any]] = []
-        keys = self._existing_keys({s.id for s in existing if s.id is not None})
-        for plan in self.plans:
-            if plan.text is None:
-                self._skip_source(plan)
-                continue
-            source_id = self._source_row(plan, by_sha, names)
-            self.source_ids[plan.refi.guid] = source_id
-            text_len = len(plan.text.text)
-            for coding in plan.refi.codings:  # codings of the whole source
-                self._coding_row(plan, None, coding, (0, text_len), source_id, keys, rows)
-            for sel, placement in plan.placements:
-                if not placement.placed:
-                    self._not_placed(plan.name, sel, len(sel.codings), placement.note)
+        reading = self.reading
+        with closing(reading.loaded.text_sources()) as sources:
+            for plan, source in zip(self.plans, sources, strict=False):
+                if plan.reason:
+                    self._skip_source(plan, source)
                     continue
-                assert placement.start is not None and placement.end is not None
-                if placement.status == "moved":
-                    self.report.moved.append(
-                        Moved(plan.name, sel.guid or "", sel.name, placement.note)
-                    )
-                elif placement.status == "label":
-                    self.report.labels.append(
-                        Moved(plan.name, sel.guid or "", sel.name, placement.note)
-                    )
-                span = (placement.start, placement.end)
-                if not sel.codings:
-                    self._uncoded(plan, sel, span, source_id)
-                for coding in sel.codings:
-                    self._coding_row(plan, sel, coding, span, source_id, keys, rows)
+                text_ = _text_again(reading.loaded, plan, source)
+                source_id = self._source_row(plan, text_, by_sha, names)
+                self.source_ids[plan.refi.guid] = source_id
+                if source_id in known:  # merged into a source with codings: flush, then look
+                    self._insert_codings(rows)
+                    rows = []
+                    keys = self._existing_keys(source_id)
+                else:
+                    keys = set()
+                known.add(source_id)
+                if reading.tally is not None:
+                    for i in plan.sampled:
+                        sel = source.selections[i]
+                        reading.tally.add(text_, sel.start, sel.end, sel.name)
+                self._source_codings(plan, source, text_, source_id, keys, rows)
+                if len(rows) >= CODING_BATCH:
+                    self._insert_codings(rows)
+                    rows = []
         self._insert_codings(rows)
+        self._link_notes()
+        self._audit_codings()
+        if reading.tally is not None:
+            self.report.detection = reading.tally.result()
 
-    def _skip_source(self, plan: _SourcePlan) -> None:
+    def _source_codings(
+        self,
+        plan: _SourcePlan,
+        source: RefiTextSource,
+        text_: SourceText,
+        source_id: int,
+        keys: set[tuple[int, ...]],
+        rows: list[dict[str, Any]],
+    ) -> None:
+        assert self.reading is not None
+        for coding in source.codings:  # codings of the whole source
+            self._coding_row(plan, None, coding, (0, len(text_.text)), source_id, keys, rows)
+        for sel in source.selections:
+            placement = place(text_, sel.start, sel.end, sel.name, self.reading.how)
+            if not placement.placed:
+                self._not_placed(plan.name, sel, len(sel.codings), placement.note)
+                continue
+            assert placement.start is not None and placement.end is not None
+            if placement.status == "moved":
+                self.report.moved.append(Moved(plan.name, sel.guid or "", sel.name, placement.note))
+            elif placement.status == "label":
+                self.report.labels.append(
+                    Moved(plan.name, sel.guid or "", sel.name, placement.note)
+                )
+            span = (placement.start, placement.end)
+            if not sel.codings:
+                self._uncoded(plan, sel, span, source_id)
+            for coding in sel.codings:
+                self._coding_row(plan, sel, coding, span, source_id, keys, rows)
+
+    def _skip_source(self, plan: _SourcePlan, source: RefiTextSource) -> None:
         self.report.sources_skipped.append((plan.name, plan.reason))
-        if plan.refi.codings:
+        if source.codings:
             self.report.not_placed.append(
                 NotPlaced(
                     plan.name,
-                    plan.refi.guid,
+                    source.guid,
                     None,
                     None,
                     "",
-                    len(plan.refi.codings),
+                    len(source.codings),
                     f"whole-source codings; the source is not imported ({plan.reason})",
                 )
             )
-        for sel in plan.refi.selections:
+        for sel in source.selections:
             self._not_placed(
                 plan.name, sel, len(sel.codings), f"source not imported: {plan.reason}"
             )
@@ -432,15 +534,19 @@ class _Writer:
             NotPlaced(source, sel.guid or "", sel.raw_start, sel.raw_end, sel.name, codings, reason)
         )
 
-    def _source_row(self, plan: _SourcePlan, by_sha: dict[str, Source], names: set[str]) -> int:
-        assert plan.text is not None
-        normalized = plan.text.text
+    def _source_row(
+        self,
+        plan: _SourcePlan,
+        text_: SourceText,
+        by_sha: dict[str, tuple[int, str]],
+        names: set[str],
+    ) -> int:
+        normalized = text_.text
         sha = sha256_of(normalized)
         same = by_sha.get(sha)
         if same is not None:
-            assert same.id is not None
-            self.report.sources_merged.append((plan.name, same.name))
-            return same.id
+            self.report.sources_merged.append((plan.name, same[1]))
+            return same[0]
         name = plan.name
         if name in names:
             n = 2
@@ -501,20 +607,17 @@ class _Writer:
             segments=len(segments),
             kind=kind,
         )
-        by_sha[sha] = row
+        by_sha[sha] = (row.id, name)
         self.report.sources_imported.append(name)
         if str(row.id) not in self.guids.stored["source"]:
             self.guids.remember("source", row.id, plan.refi.guid)
         return row.id
 
-    def _existing_keys(self, source_ids: set[int]) -> set[tuple[int, ...]]:
-        if not source_ids:
-            return set()
+    def _existing_keys(self, source_id: int) -> set[tuple[int, ...]]:
         sql = text(
-            'SELECT source_id, code_id, coder_id, start, "end" FROM coding WHERE source_id IN :ids'
-        ).bindparams(bindparam("ids", expanding=True))
-        conn = self.s.connection()
-        return {tuple(r) for r in conn.execute(sql, {"ids": sorted(source_ids)})}
+            'SELECT source_id, code_id, coder_id, start, "end" FROM coding WHERE source_id = :id'
+        )
+        return {tuple(r) for r in self.s.connection().execute(sql, {"id": source_id})}
 
     def _coding_row(
         self,
@@ -604,44 +707,58 @@ class _Writer:
             self.memo_targets[note].append(("source", source_id))
 
     def _insert_codings(self, rows: list[dict[str, Any]]) -> None:
-        # A plain executemany, then the ids by key: INSERT ... RETURNING over tens of thousands
-        # of rows is quadratic in SQLAlchemy's result splicing.
-        if rows:
-            self.s.connection().execute(insert(_table(Coding)), rows)
-        source_ids = {row["source_id"] for row in rows} | {key[0] for key, _ in self._note_links}
-        if not source_ids:
+        """Write a batch of codings and keep their ids (in the order written) for the audit.
+
+        A plain executemany, then the ids by key: INSERT ... RETURNING over tens of thousands
+        of rows is quadratic in SQLAlchemy's result splicing."""
+        if not rows:
             return
-        by_key = coding_ids_by_key(self.s.connection(), source_ids)
+        conn = self.s.connection()
+        conn.execute(insert(_table(Coding)), rows)
+        by_key = coding_ids_by_key(conn, {row["source_id"] for row in rows})
+        ids, starts, ends = self._written
+        for r in rows:
+            ids.append(by_key[(r["source_id"], r["code_id"], r["coder_id"], r["start"], r["end"])])
+            starts.append(r["start"])
+            ends.append(r["end"])
+        self.report.codings_imported += len(rows)
+
+    def _link_notes(self) -> None:
+        """Notes on codings (the file's selections and codings) become memos on their codings."""
+        wanted: dict[int, set[tuple[int, ...]]] = defaultdict(set)  # by source id
+        for key, _ in self._note_links:
+            wanted[key[0]].add(key)
+        by_key: dict[tuple[int, ...], int] = {}
+        source_ids = sorted(wanted)
+        for i in range(0, len(source_ids), 500):  # a few hundred sources' codings at a time
+            chunk = source_ids[i : i + 500]
+            found = coding_ids_by_key(self.s.connection(), set(chunk))
+            by_key.update((key, found[key]) for source_id in chunk for key in wanted[source_id])
         for key, refs in self._note_links:
             for note in refs:
                 self.memo_targets[note].append(("coding", by_key[key]))
-        if not rows:
-            return
-        ids = [
-            by_key[(r["source_id"], r["code_id"], r["coder_id"], r["start"], r["end"])]
-            for r in rows
-        ]
-        self.s.connection().execute(
-            insert(_table(AuditEntry)),
-            [
-                {
-                    "at": self.now,
-                    "actor": self.actor,
-                    "action": "create",
-                    "entity": "coding",
-                    "entity_id": coding_id,
-                    "detail": json.dumps(
-                        {
-                            "origin": f"refi:{self.report.path.name}",
-                            "start": row["start"],
-                            "end": row["end"],
-                        }
-                    ),
-                }
-                for coding_id, row in zip(ids, rows, strict=True)
-            ],
-        )
-        self.report.codings_imported += len(rows)
+
+    def _audit_codings(self) -> None:
+        ids, starts, ends = self._written
+        origin = f"refi:{self.report.path.name}"
+        conn = self.s.connection()
+        for i in range(0, len(ids), CODING_BATCH):
+            conn.execute(
+                insert(_table(AuditEntry)),
+                [
+                    {
+                        "at": self.now,
+                        "actor": self.actor,
+                        "action": "create",
+                        "entity": "coding",
+                        "entity_id": ids[k],
+                        "detail": json.dumps(
+                            {"origin": origin, "start": starts[k], "end": ends[k]}
+                        ),
+                    }
+                    for k in range(i, min(i + CODING_BATCH, len(ids)))
+                ],
+            )
 
     def media(self) -> None:
         for source in self.refi.media:

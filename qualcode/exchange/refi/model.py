@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from xml.etree.ElementTree import Element
@@ -162,6 +163,7 @@ class RefiTextSource:
     codings: list[RefiCoding]  # whole-source codings
     note_refs: list[str]
     value_count: int
+    selection_count: int = 0  # read even when the selections themselves are not (``light``)
 
 
 @dataclass
@@ -458,11 +460,14 @@ def _codings(element: Element) -> list[RefiCoding]:
     return out
 
 
-def _text_source(element: Element, name: str, kind: str) -> RefiTextSource | None:
+def _text_source(
+    element: Element, name: str, kind: str, light: bool = False
+) -> RefiTextSource | None:
     guid = norm_guid(_attr(element, "guid"))
     if not guid:
         return None
     content = kid(element, "PlainTextContent")
+    selections = kids(element, "PlainTextSelection")
     return RefiTextSource(
         guid=guid,
         name=name,
@@ -471,10 +476,11 @@ def _text_source(element: Element, name: str, kind: str) -> RefiTextSource | Non
         content=None if content is None else (content.text or ""),
         user=norm_guid(_attr(element, "creatingUser")),
         description=text_of(element, "Description"),
-        selections=[_selection(sel) for sel in kids(element, "PlainTextSelection")],
+        selections=[] if light else [_selection(sel) for sel in selections],
         codings=_codings(element),
         note_refs=_refs(element, "NoteRef"),
         value_count=len(kids(element, "VariableValue")),
+        selection_count=len(selections),
     )
 
 
@@ -486,11 +492,13 @@ _MEDIA_SELECTIONS = {
 }
 
 
-def _read_source(element: Element, refi: RefiFile) -> None:
+def _read_source(element: Element, refi: RefiFile, light: bool = False) -> None:
+    """Add a ``Sources`` child to ``refi``: a text source (``light``: without its selections,
+    only how many) or a picture, PDF, audio or video source."""
     kind = local(element.tag)
     name = (_attr(element, "name") or "").strip()
     if kind == "TextSource":
-        source = _text_source(element, name, kind)
+        source = _text_source(element, name, kind, light)
         if source is not None:
             refi.sources.append(source)
         return
@@ -501,7 +509,7 @@ def _read_source(element: Element, refi: RefiFile) -> None:
         # The PDF's text, when the file carries it, holds text selections like a TextSource.
         representation = kid(element, "Representation")
         if representation is not None:
-            source = _text_source(representation, name, kind)
+            source = _text_source(representation, name, kind, light)
             if source is not None:
                 refi.sources.append(source)
     selections: list[tuple[str | None, str, int]] = []
@@ -537,3 +545,69 @@ def _read_sets(root: Element) -> list[RefiSet]:
 def count_codings(root: Element) -> int:
     """Every ``<Coding>`` in the file (for tests and reports that account for each one)."""
     return sum(1 for el in root.iter() if local(el.tag) == "Coding")
+
+
+# --- reading a document too large to hold --------------------------------------------------------
+
+
+def _source_events(
+    events: Iterable[tuple[str, Element]],
+) -> Iterator[tuple[Element | None, Element]]:
+    """``(source, source)`` for each child of a project's ``<Sources>`` as soon as it is read,
+    taken out of the tree so that it is freed once the caller is done with it; at the end
+    ``(None, root)``. Everything else stays in the tree (codes, cases, notes, sets: small)."""
+    stack: list[Element] = []
+    last: Element | None = None
+    for event, element in events:
+        if event == "start":
+            stack.append(element)
+            continue
+        stack.pop()
+        last = element
+        if (
+            len(stack) == 2
+            and local(stack[1].tag) == "Sources"
+            and local(stack[0].tag) == "Project"
+        ):
+            stack[1].remove(element)
+            strip_namespaces(element)
+            yield element, element
+    if last is not None:
+        yield None, last
+
+
+def read_refi_streamed(events: Iterable[tuple[str, Element]], where: str) -> tuple[RefiFile, int]:
+    """The file from its parse ``events``, its text sources read ``light`` (how many selections,
+    not the selections), and how many ``<Coding>`` it holds (as ``count_codings``)."""
+    codings = 0
+
+    def counting() -> Iterator[tuple[str, Element]]:
+        nonlocal codings
+        for event, element in events:
+            tag = element.tag
+            if event == "end" and isinstance(tag, str) and tag.endswith("Coding"):
+                codings += local(tag) == "Coding"
+            yield event, element
+
+    collected = RefiFile(kind="project", name="", origin="", creating_user=None)
+    root: Element | None = None
+    for source, last in _source_events(counting()):
+        if source is None:
+            root = last
+        else:
+            _read_source(source, collected, light=True)
+    if root is None:
+        raise InputError(where, "not well-formed XML (no element found)")
+    refi = read_refi(root, where)
+    if refi.kind == "project":
+        refi.sources, refi.media = collected.sources, collected.media
+    return refi, codings
+
+
+def text_sources_streamed(events: Iterable[tuple[str, Element]]) -> Iterator[RefiTextSource]:
+    """The file's text sources with their selections, one at a time, in the file's order."""
+    for source, _ in _source_events(events):
+        if source is not None:
+            found = RefiFile(kind="project", name="", origin="", creating_user=None)
+            _read_source(source, found)
+            yield from found.sources

@@ -23,6 +23,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from rapidfuzz import fuzz
 
@@ -283,7 +284,32 @@ class Detection:
         return f"{base} ({how})"
 
 
-def candidates(texts: Iterable[SourceText]) -> list[Interpretation]:
+class Traits(Protocol):
+    """What ``candidates`` needs of a text: a ``SourceText``, or these four kept without it."""
+
+    @property
+    def astral(self) -> bool: ...
+    @property
+    def ascii(self) -> bool: ...
+    @property
+    def has_crlf(self) -> bool: ...
+    @property
+    def had_bom(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class TextTraits:
+    astral: bool
+    ascii: bool
+    has_crlf: bool
+    had_bom: bool
+
+    @classmethod
+    def of(cls, text: SourceText) -> TextTraits:
+        return cls(text.astral, text.ascii, text.has_crlf, text.had_bom)
+
+
+def candidates(texts: Iterable[Traits]) -> list[Interpretation]:
     """The ways of counting that differ for these texts, the standard's reading first."""
     texts = list(texts)
     units = ["cp"]
@@ -296,41 +322,63 @@ def candidates(texts: Iterable[SourceText]) -> list[Interpretation]:
     return [Interpretation(u, c, b) for b in boms for u in units for c in crlfs]
 
 
-def detect(items: Sequence[tuple[SourceText, int | None, int | None, str]]) -> Detection:
-    """Choose how the file counts positions, from (text, start, end, name) of its selections."""
-    texts = {id(t): t for t, _, _, _ in items}
-    options = candidates(texts.values())
-    if len(items) > DETECTION_SAMPLE:  # an even spread is enough evidence for a whole file
-        step = len(items) / DETECTION_SAMPLE
-        items = [items[int(i * step)] for i in range(DETECTION_SAMPLE)]
-    probes = [Probe.of(name) for _, _, _, name in items]
-    best: tuple[tuple[int, int, int], Interpretation] | None = None
-    for how in options:
-        fitting = in_range = whole_words = 0
-        for (text, start, end, _), probe in zip(items, probes, strict=True):
+def sample(count: int) -> list[int]:
+    """Which of ``count`` selections the detection checks: all, or an even spread."""
+    if count <= DETECTION_SAMPLE:
+        return list(range(count))
+    step = count / DETECTION_SAMPLE
+    return [int(i * step) for i in range(DETECTION_SAMPLE)]
+
+
+class Tally:
+    """The evidence for each way of counting, added selection by selection (a text at a time:
+    an import of a large file reads its sampled selections source by source)."""
+
+    def __init__(self, options: Sequence[Interpretation]) -> None:
+        self.options = tuple(options)
+        self.scores = [[0, 0, 0] for _ in self.options]  # fitting, in range, whole words
+        self.with_text = 0
+        self.checked = 0
+
+    def add(self, text: SourceText, start: int | None, end: int | None, name: str) -> None:
+        probe = Probe.of(name)
+        self.checked += 1
+        self.with_text += probe is not None
+        for score, how in zip(self.scores, self.options, strict=True):
             span = text.span(start, end, how)
             if span is None:
                 continue
-            in_range += 1
+            score[1] += 1
             if probe is not None and probe.fits(text.text[span[0] : span[1]]):
-                fitting += 1
-            edges = _clean_edge(text.text, span[0], 0) + _clean_edge(text.text, span[1], -1)
-            whole_words += edges
-        score = (fitting, in_range, whole_words)
-        if best is None or score > best[0]:  # ties keep the earlier, more standard reading
-            best = (score, how)
-    assert best is not None
-    (fitting, in_range, whole_words), chosen = best
-    return Detection(
-        chosen=chosen,
-        fitting=fitting,
-        with_text=sum(p is not None for p in probes),
-        in_range=in_range,
-        checked=len(items),
-        candidates=len(options),
-        whole_words=whole_words,
-        options=tuple(options),
-    )
+                score[0] += 1
+            score[2] += _clean_edge(text.text, span[0], 0) + _clean_edge(text.text, span[1], -1)
+
+    def result(self) -> Detection:
+        best: tuple[tuple[int, ...], Interpretation] | None = None
+        for score, how in zip(self.scores, self.options, strict=True):
+            if best is None or tuple(score) > best[0]:  # ties keep the earlier, more standard
+                best = (tuple(score), how)
+        assert best is not None
+        (fitting, in_range, whole_words), chosen = best
+        return Detection(
+            chosen=chosen,
+            fitting=fitting,
+            with_text=self.with_text,
+            in_range=in_range,
+            checked=self.checked,
+            candidates=len(self.options),
+            whole_words=whole_words,
+            options=self.options,
+        )
+
+
+def detect(items: Sequence[tuple[SourceText, int | None, int | None, str]]) -> Detection:
+    """Choose how the file counts positions, from (text, start, end, name) of its selections."""
+    texts = {id(t): t for t, _, _, _ in items}
+    tally = Tally(candidates(texts.values()))
+    for k in sample(len(items)):  # an even spread is enough evidence for a whole file
+        tally.add(*items[k])
+    return tally.result()
 
 
 def _clean_edge(text: str, position: int, inside: int) -> bool:

@@ -72,11 +72,11 @@ from qualcode.storage.models import (
     Coding,
     Informant,
     Memo,
-    Segment,
     Source,
     utcnow,
 )
 from qualcode.storage.project import Project, audit, get_setting, set_setting
+from qualcode.storage.sources import insert_segments
 
 REFI_SUFFIXES = (".qdpx", ".qde", ".qdc")
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -579,21 +579,7 @@ class _Writer:
         self.s.add(row)
         self.s.flush()
         assert row.id is not None
-        if segments:
-            self.s.connection().execute(
-                insert(_table(Segment)),
-                [
-                    {
-                        "source_id": row.id,
-                        "ordinal": i,
-                        "start": seg.start,
-                        "end": seg.end,
-                        "speaker": seg.speaker,
-                        "timestamp": seg.timestamp,
-                    }
-                    for i, seg in enumerate(segments, start=1)
-                ],
-            )
+        insert_segments(self.s.connection(), row.id, segments)
         audit(
             self.s,
             self.actor,

@@ -506,12 +506,14 @@ def _attach_negative_evidence(
     for ix, row in enumerate(result.rows):
         for g, s in row.groups.items():
             left = limit
-            if not s.sign or not s.against:
+            sign = s.sign
+            if not sign or not s.against:
                 continue
             by_source: dict[int, list[int]] = {}
-            for _, code_id, sid, pos, neg in cells_of[ix][g].cells:
-                if neg if s.sign > 0 else pos:
-                    by_source.setdefault(sid, []).append(code_id)
+            against = 4 if sign > 0 else 3  # a cell's negative count, or its positive one
+            for cell in cells_of[ix][g].cells:
+                if cell[against]:
+                    by_source.setdefault(cell[2], []).append(cell[1])
 
             def order(i: int) -> tuple[str, str, int]:
                 return units[i].name, units[i].source, i
@@ -535,7 +537,7 @@ def _attach_negative_evidence(
                     ORDER BY cd.start + 0, cd."end", cd.id
                     {"" if left is None else f"LIMIT {left:d}"}
                 """
-                args = {**params, "sid": sid, "sign": s.sign}
+                args = {**params, "sid": sid, "sign": sign}
                 ids = [int(r[0]) for r in conn.execute(text(query), args)]
                 picked += [(ix, g, i) for i in ids]
                 if left is not None:

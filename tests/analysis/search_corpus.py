@@ -125,7 +125,10 @@ def results(index: object, corpus: list[Row]) -> dict[str, list[object]]:
                 snippets = "\n".join(h.snippet for h in hits).encode()
                 out[key] = [
                     hashlib.sha256(snippets).hexdigest()[:16],
-                    *([h.source_id, h.segment_id, h.ordinal, h.start, h.end, h.score] for h in hits),
+                    *(
+                        [h.source_id, h.segment_id, h.ordinal, h.start, h.end, h.score]
+                        for h in hits
+                    ),
                 ]
     return out
 
@@ -138,4 +141,5 @@ if __name__ == "__main__":
     GOLDEN.parent.mkdir(parents=True, exist_ok=True)
     lines = (json.dumps([key, hits], ensure_ascii=False) for key, hits in pinned.items())
     GOLDEN.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"{len(pinned)} results, {sum(len(h) - 1 for h in pinned.values())} hits", file=sys.stderr)
+    hits = sum(len(h) - 1 for h in pinned.values())
+    print(f"{len(pinned)} results, {hits} hits", file=sys.stderr)

@@ -1,39 +1,54 @@
 """Compact inverted lists for the segment search: which segments hold each word.
 
 A Python list of ints costs 8 bytes a posting (plus the int objects); at scale L (1.9 million
-segments, 36 million word-in-segment postings) the lists alone took 300 MB. Here a word's
-postings are an ``array('I')`` of segment numbers, 4 bytes each, or, for a word in more than one
-segment in 32 (where that is smaller), a bitmap of one bit per segment of the corpus: "the" in
-every segment costs 240 kB at L instead of 7.6 MB.
+segments, 36 million word-in-segment postings) the lists alone took 300 MB, now 55 MB. A word's
+postings take the smallest of three forms:
+
+- an ``array('I')`` of segment numbers, 4 bytes a posting: rare words;
+- an ``array('H')`` of the gaps between them, 2 bytes a posting, once a word is in
+  ``_GAPS_FROM`` segments or more and no two of them are 65,536 segments apart;
+- a bitmap of one bit per segment of the corpus (``bytearray``), when that is smaller still:
+  "the", in every segment, takes 240 kB at L instead of 7.6 MB.
 
 The index is filled batch by batch (:meth:`Postings.add`): the builder gathers a batch's words in
-ordinary lists, where appending is fastest, and hands them over at each ``BATCH`` segments.
+ordinary lists, where appending is fastest, and hands them over every ``BATCH`` segments; a word
+changes form as its list grows, so the build never holds the lists in a larger form.
 """
 
 from __future__ import annotations
 
+import itertools
 from array import array
 from collections.abc import Iterator
+from typing import TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 
 BATCH = 32_768  # segments per batch; a multiple of 8, so that batches start on a bitmap byte
+_GAPS_FROM = 1_024  # postings before a word's list is stored as gaps (checked per batch)
 _BITMAP_BLOCK = 8_192  # bitmap bytes decoded at a time when reading a list in order
 
 Ints = npt.NDArray[np.int64]
+# array 'I': numbers; array 'H': gaps; bytearray: a bitmap
+Store: TypeAlias = "array[int] | bytearray"
 
 
 class Postings:
     """Word -> the segments holding it, ascending; words in order of first appearance."""
 
-    def __init__(self, expected: int | None = None) -> None:
+    def __init__(self, expected: int | None = None, gaps_from: int | None = None) -> None:
         """``expected``: about how many segments will come (None: unknown), to decide early
-        which words are common enough for a bitmap, before their arrays grow large."""
+        which words are common enough for a bitmap, before their lists grow large.
+        ``gaps_from``: ``_GAPS_FROM`` unless given (tests give a small one)."""
+        self._gaps_from = _GAPS_FROM if gaps_from is None else gaps_from
         self.vocab: list[str] = []
         self._ids: dict[str, int] = {}
-        self._lists: list[array[int] | bytearray] = []  # bytearray: a bitmap
+        self._lists: list[Store] = []
         self._df: list[int] = []
+        # of a word stored as gaps: its first segment, and while building its last
+        self._first: dict[int, int] = {}
+        self._last: dict[int, int] = {}
         self._expected = expected
         self._segments = 0  # segments added so far
 
@@ -43,7 +58,6 @@ class Postings:
         base = self._segments
         if base % 8:
             raise ValueError("a batch must start on a multiple of 8 segments")
-        threshold = self._bitmap_threshold(self._expected)
         for word, segments in batch.items():
             k = self._ids.get(word)
             if k is None:
@@ -55,30 +69,75 @@ class Postings:
             self._df[k] += len(segments)
             if isinstance(store, bytearray):
                 _set_bits(store, segments, base, end)
-            else:
+            elif store.typecode == "I":
                 store.fromlist(segments)  # three times faster than extend
-                if threshold is not None and len(store) > threshold:
-                    self._lists[k] = _bitmap(store, end)
+                if len(store) >= self._gaps_from:
+                    self._compact(k, end, self._expected)
+            else:
+                self._add_gaps(k, store, segments)
+                self._compact(k, end, self._expected)
         self._segments = end
 
     def finish(self, segments: int) -> None:
-        """After the last batch: the words found common only now become bitmaps, and every
-        bitmap gets one bit per segment."""
+        """After the last batch: every word in its smallest form, every bitmap one bit a
+        segment."""
         if segments != self._segments:
             raise ValueError(f"{self._segments} segments added, {segments} announced")
-        threshold = self._bitmap_threshold(segments)
         size = (segments + 7) // 8
-        for k, store in enumerate(self._lists):
-            if isinstance(store, array) and threshold is not None and len(store) > threshold:
-                self._lists[k] = store = _bitmap(store, segments)
+        for k in range(len(self._lists)):
+            self._compact(k, segments, segments)
+            store = self._lists[k]
             if isinstance(store, bytearray):
                 del store[size:]
                 store.extend(bytes(size - len(store)))
+        self._last.clear()
 
-    @staticmethod
-    def _bitmap_threshold(segments: int | None) -> int | None:
-        # A bitmap takes segments / 8 bytes, an array 4 bytes a posting.
-        return None if segments is None else max(64, segments // 32)
+    def _add_gaps(self, k: int, store: array[int], segments: list[int]) -> None:
+        numbers = np.frombuffer(array("I", segments), dtype=np.uint32).astype(np.int64)
+        gaps = np.diff(numbers, prepend=self._last[k])
+        if gaps.max() < 1 << 16:
+            store.frombytes(gaps.astype(np.uint16).tobytes())
+            self._last[k] = segments[-1]
+        else:  # two of its segments too far apart: numbers again
+            whole = array("I", self._numbers(k).astype(np.uint32).tobytes())
+            whole.fromlist(segments)
+            self._lists[k] = whole
+            del self._first[k], self._last[k]
+
+    def _compact(self, k: int, end: int, segments: int | None) -> None:
+        """Word ``k``, in segments before ``end``, in a smaller form if it has one; a bitmap
+        only when the corpus's size (``segments``) is known."""
+        store = self._lists[k]
+        if isinstance(store, bytearray):
+            return
+        if (
+            segments is not None
+            and self._df[k] > 64
+            and store.itemsize * len(store) > (segments // 8)
+        ):
+            self._lists[k] = _bitmap(self._numbers(k), end)
+            self._first.pop(k, None)
+            self._last.pop(k, None)
+        elif store.typecode == "I" and len(store) >= self._gaps_from:
+            numbers = np.frombuffer(store, dtype=np.uint32)
+            gaps = np.diff(numbers)
+            if gaps.max() < 1 << 16:
+                self._first[k], self._last[k] = int(numbers[0]), int(numbers[-1])
+                del numbers  # the array cannot be replaced while numpy holds its buffer
+                self._lists[k] = array("H", gaps.astype(np.uint16).tobytes())
+
+    def _numbers(self, k: int) -> Ints:
+        store = self._lists[k]
+        if isinstance(store, bytearray):
+            bits = np.unpackbits(np.frombuffer(store, dtype=np.uint8), bitorder="little")
+            return np.flatnonzero(bits)
+        if store.typecode == "I":
+            return np.frombuffer(store, dtype=np.uint32).astype(np.int64)
+        numbers = np.empty(len(store) + 1, dtype=np.int64)
+        numbers[0] = self._first[k]
+        np.cumsum(np.frombuffer(store, dtype=np.uint16), out=numbers[1:])
+        numbers[1:] += numbers[0]
+        return numbers
 
     # -- reading
 
@@ -100,9 +159,11 @@ class Postings:
         if k is None:
             return iter(())
         store = self._lists[k]
-        if isinstance(store, array):
+        if isinstance(store, bytearray):
+            return _iter_bits(store)
+        if store.typecode == "I":
             return iter(store)
-        return _iter_bits(store)
+        return itertools.accumulate(store, initial=self._first[k])
 
     def ids(self, word: str) -> list[int]:
         """The segments holding ``word``, ascending."""
@@ -111,13 +172,7 @@ class Postings:
     def numbers(self, word: str) -> Ints:
         """The segments holding ``word``, ascending, as a numpy array."""
         k = self._ids.get(word)
-        if k is None:
-            return np.zeros(0, dtype=np.int64)
-        store = self._lists[k]
-        if isinstance(store, array):
-            return np.frombuffer(store, dtype=np.uint32).astype(np.int64)
-        bits = np.unpackbits(np.frombuffer(store, dtype=np.uint8), bitorder="little")
-        return np.flatnonzero(bits)
+        return np.zeros(0, dtype=np.int64) if k is None else self._numbers(k)
 
     def holds(self, word: str, segments: Ints) -> npt.NDArray[np.bool_]:
         """For each of ``segments`` (ascending), whether it holds ``word``."""
@@ -128,7 +183,7 @@ class Postings:
         if isinstance(store, bytearray):
             bitmap = np.frombuffer(store, dtype=np.uint8)
             return ((bitmap[segments >> 3] >> (segments & 7)) & 1).astype(bool)
-        listed = np.frombuffer(store, dtype=np.uint32)
+        listed = self._numbers(k)
         at = np.searchsorted(listed, segments)
         found = np.zeros(len(segments), dtype=bool)
         inside = at < len(listed)
@@ -141,17 +196,17 @@ class Postings:
         if k is None:
             return
         store = self._lists[k]
-        if isinstance(store, array):
-            mask[np.frombuffer(store, dtype=np.uint32)] = True
-        else:
+        if isinstance(store, bytearray):
             bitmap = np.frombuffer(store, dtype=np.uint8)
             mask |= np.unpackbits(bitmap, count=len(mask), bitorder="little").view(bool)
+        else:
+            mask[self._numbers(k)] = True
 
 
-def _bitmap(listed: array[int], end: int) -> bytearray:
-    """Segments ``listed`` (all below ``end``, a multiple of 8 or the corpus's end) as bits."""
+def _bitmap(numbers: Ints, end: int) -> bytearray:
+    """Segments ``numbers`` (all below ``end``, a multiple of 8 or the corpus's end) as bits."""
     present = np.zeros(end, dtype=bool)
-    present[np.frombuffer(listed, dtype=np.uint32)] = True
+    present[numbers] = True
     return bytearray(np.packbits(present, bitorder="little").tobytes())
 
 

@@ -20,23 +20,21 @@ def pinned() -> dict[str, list[object]]:
     return dict(json.loads(line) for line in lines)
 
 
-# Batches of 32,768 segments (one batch for this corpus), and of 64: a word becomes a bitmap
-# part way through, bitmaps grow batch by batch.
-@pytest.mark.parametrize("batch", [postings.BATCH, 64])
+# Batches of 32,768 segments (one batch for this corpus), and of 64: a word changes form part
+# way through, bitmaps grow batch by batch. Lists of 16 postings or more as gaps: all three forms.
+@pytest.mark.parametrize(("batch", "gaps_from"), [(postings.BATCH, 1_024), (64, 16)])
 @pytest.mark.parametrize("sized", [True, False], ids=["rows", "stream"])
-def test_hits_are_the_pinned_ones(monkeypatch: pytest.MonkeyPatch, batch: int, sized: bool) -> None:
+def test_hits_are_the_pinned_ones(
+    monkeypatch: pytest.MonkeyPatch, batch: int, gaps_from: int, sized: bool
+) -> None:
     monkeypatch.setattr("qualcode.analysis.search.BATCH", batch)
+    monkeypatch.setattr(postings, "_GAPS_FROM", gaps_from)
     corpus = search_corpus.rows()
     index = SegmentIndex.from_rows(corpus if sized else iter(corpus))
+    forms = {getattr(store, "typecode", "bitmap") for store in index._postings._lists}
+    assert forms == ({"I", "H", "bitmap"} if gaps_from == 16 else {"I", "bitmap"})
     expected = pinned()
     got = search_corpus.results(index, corpus)
     assert got.keys() == expected.keys()
     for key, hits in expected.items():
         assert got[key] == hits, key
-
-
-def test_the_common_words_are_bitmaps() -> None:
-    corpus = search_corpus.rows()
-    index = SegmentIndex.from_rows(corpus)
-    kinds = {type(store).__name__ for store in index._postings._lists}
-    assert kinds == {"array", "bytearray"}  # both forms are exercised by the pinned hits

@@ -20,7 +20,7 @@ def pinned() -> dict[str, list[object]]:
     return dict(json.loads(line) for line in lines)
 
 
-# Batches of 32,768 segments (one batch for this corpus), and of 64: a word changes form part
+# Batches of 65,536 segments (one batch for this corpus), and of 64: a word changes form part
 # way through, bitmaps grow batch by batch. Lists of 16 postings or more as gaps: all three forms.
 @pytest.mark.parametrize(("batch", "gaps_from"), [(postings.BATCH, 1_024), (64, 16)])
 @pytest.mark.parametrize("sized", [True, False], ids=["rows", "stream"])

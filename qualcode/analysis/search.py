@@ -27,7 +27,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -415,22 +415,30 @@ class SegmentIndex:
         """
         conn = session.connection()
         count = conn.execute(text("SELECT count(*) FROM segment")).scalar_one()
-        sources = iter(conn.execute(text("SELECT id, text FROM source ORDER BY id")))
-        segments = conn.execute(
-            text(
+        # The driver's own cursors, in the session's transaction: reading SQLAlchemy's rows
+        # costs a third more, 1.9 million times at scale L.
+        driver = conn.connection.dbapi_connection
+        assert driver is not None
+        sources, segments = driver.cursor(), driver.cursor()
+        try:
+            sources.execute("SELECT id, text FROM source ORDER BY id")
+            segments.execute(
                 'SELECT source_id, id, ordinal, start, "end" FROM segment '
                 "ORDER BY source_id, ordinal"
             )
-        )
 
-        def rows() -> Iterator[Row]:
-            source_id, source_text = None, ""
-            for s, g, o, a, b in segments:
-                while source_id != s:
-                    source_id, source_text = next(sources)
-                yield s, g, o, a, source_text[a:b]
+            def rows() -> Iterator[Row]:
+                texts = iter(cast("Iterable[tuple[int, str]]", sources))
+                source_id, source_text = None, ""
+                for s, g, o, a, b in cast("Iterable[tuple[int, int, int, int, int]]", segments):
+                    while source_id != s:
+                        source_id, source_text = next(texts)
+                    yield s, g, o, a, source_text[a:b]
 
-        return cls(rows(), expected=count)
+            return cls(rows(), expected=count)
+        finally:
+            sources.close()
+            segments.close()
 
     def __len__(self) -> int:
         return len(self._local)

@@ -38,3 +38,20 @@ def test_hits_are_the_pinned_ones(
     assert got.keys() == expected.keys()
     for key, hits in expected.items():
         assert got[key] == hits, key
+
+
+def test_numbers_beyond_four_bytes_are_kept() -> None:
+    """Ids and offsets are 4-byte arrays while they fit; a larger one widens them all."""
+    big = 2**40
+    rows = [
+        (1, 10, 1, 0, "Before the big one: training."),
+        (big, big + 1, 2**33, big + 5, "After it: Training again."),
+        (2, 12, 3, 7, "And training once more."),
+    ]
+    hits = SegmentIndex.from_rows(rows).search("training")
+    found = [(h.source_id, h.segment_id, h.ordinal, h.start, h.end, h.snippet) for h in hits]
+    assert found == [
+        (1, 10, 1, 20, 28, "Before the big one: training."),
+        (big, big + 1, 2**33, big + 15, big + 23, "After it: Training again."),
+        (2, 12, 3, 11, 19, "And training once more."),
+    ]

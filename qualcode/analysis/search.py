@@ -3,8 +3,8 @@
 Both indexes are built once and then queried on every keystroke, so the work is arranged to
 leave Python only the few candidates: rapidfuzz's ``process.extract`` (C++) compares a query
 word with every distinct word of the codebook or the corpus, and inverted lists take a matching
-word to the codes or segments that contain it. (``process.cdist`` would need numpy, which is not
-a dependency.)
+word to the codes or segments that contain it; the candidate segments of a many-word query are
+scored with numpy arrays.
 
 - :class:`CodeMatcher` ranks codes for a typed query ("empowr trainng" finds
   *Empowering/Training and coaching*): every query word is matched to its best word in the
@@ -24,13 +24,17 @@ import re
 import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from sqlalchemy import text
 from sqlmodel import Session
+
+from qualcode.analysis.postings import BATCH, Postings
 
 __all__ = ["CodeLike", "CodeMatch", "CodeMatcher", "SearchHit", "SegmentIndex"]
 
@@ -278,6 +282,9 @@ _MAX_POOL = 20_000  # segments scored word by word before locating the best
 _MAX_SPREAD_PENALTY = 10.0
 _MAX_GAP = 6  # other words between query words still reported as one phrase
 _FUZZY_CAP = 99.0  # fuzzy hits stay below exact ones
+_NO_CASES: tuple[array[int], str] = (array("I"), "")
+
+Row = tuple[int, int, int, int, str]  # source id, segment id, ordinal, start in source, text
 
 
 class SegmentIndex:
@@ -285,62 +292,112 @@ class SegmentIndex:
 
     Building reads each segment once (a few seconds for 200,000 segments): do it off the UI
     thread and keep the index while the project's segments do not change.
+
+    The index is sized for large projects (issue 9: 1.9 million segments in under 500 MB): the
+    text is kept once, lowered, in long strings; a segment's own text is rebuilt from it and the
+    few characters where lowering changed it; numbers are arrays of 4 bytes a segment while
+    they fit, and the inverted lists are :class:`~qualcode.analysis.postings.Postings`.
     """
 
-    def __init__(self, rows: Iterable[tuple[int, int, int, int, str]]) -> None:
-        self._source_ids = array("q")
-        self._segment_ids = array("q")
-        self._ordinals = array("q")
-        self._starts = array("q")
-        self._texts: list[str] = []
+    def __init__(self, rows: Iterable[Row], expected: int | None = None) -> None:
+        """``expected``: about how many rows will come, if ``rows`` has no length; it lets
+        the inverted lists of common words take their compact form early."""
+        if expected is None and isinstance(rows, Sized):
+            expected = len(rows)
+        # 'I' until a number does not fit (see _widen)
+        self._source_ids = array("I")
+        self._segment_ids = array("I")
+        self._ordinals = array("I")
+        self._starts = array("I")
         # Lowered segments joined by _SEP, in corpus order. A chunk holds segments of one string
         # kind only, so that one emoji does not make its neighbours four bytes a character.
         self._chunks: list[str] = []
         self._chunk_first = array("q")  # the first segment of each chunk
-        self._chunk_of = array("q")  # each segment's chunk
-        self._local = array("q")  # where each segment begins in its chunk
-        postings: dict[str, list[int]] = {}
-        get = postings.get
-        pending: list[str] = []
+        self._local = array("I")  # where each segment begins in its chunk
+        # Per chunk, where the segments' own text differs from the lowered one (capitals,
+        # mostly: about 1.5% of the characters) and its characters there, for the snippets.
+        self._cases: list[tuple[array[int], str]] = []
+        postings = Postings(expected)
+        batch: defaultdict[str, list[int]] = defaultdict(list)
+        lows: list[str] = []
+        originals: list[str] = []
         pending_kind = 0
         offset = 0
-        for index, (source_id, segment_id, ordinal, start, segment_text) in enumerate(rows):
-            self._source_ids.append(source_id)
-            self._segment_ids.append(segment_id)
-            self._ordinals.append(ordinal)
-            self._starts.append(start)
-            self._texts.append(segment_text)
-            low = _lower(segment_text)
-            kind = _kind(low)
-            if pending and (kind != pending_kind or len(pending) == _CHUNK):
-                self._chunks.append(_SEP.join(pending))
-                pending, offset = [], 0
-            if not pending:
+        index = -1
+        for index, row in enumerate(rows):
+            source_id, segment_id, ordinal, start, segment_text = row
+            try:
+                self._source_ids.append(source_id)
+                self._segment_ids.append(segment_id)
+                self._ordinals.append(ordinal)
+                self._starts.append(start)
+            except OverflowError:
+                self._widen(row, index)
+            # _lower, _kind and _words inlined for their usual case (ASCII): this loop runs
+            # once per segment, 1.9 million times at scale L
+            low = segment_text.lower()
+            if len(low) != len(segment_text):
+                low = _lower(segment_text)
+            ascii = low.isascii()
+            kind = 1 if ascii else _kind(low)
+            if lows and (kind != pending_kind or len(lows) == _CHUNK):
+                self._add_chunk(lows, originals)
+                lows, originals, offset = [], [], 0
+            if not lows:
                 self._chunk_first.append(index)
                 pending_kind = kind
-            pending.append(low)
-            self._chunk_of.append(len(self._chunks))
+            lows.append(low)
+            originals.append(segment_text)
             self._local.append(offset)
             offset += len(low) + 1
-            for word in set(_words(low)):
-                segments = get(word)
-                if segments is None:
-                    postings[word] = [index]
-                else:
-                    segments.append(index)
-        if pending:
-            self._chunks.append(_SEP.join(pending))
-        self._chunk_first.append(len(self._texts))  # so chunk c is [first[c], first[c + 1])
+            for word in set(low.translate(_ASCII_NON_WORD).split() if ascii else _words(low)):
+                batch[word].append(index)
+            if not (index + 1) % BATCH:
+                postings.add(batch, index + 1)
+                batch = defaultdict(list)
+        count = index + 1
+        if lows:
+            self._add_chunk(lows, originals)
+        self._chunk_first.append(count)  # so chunk c is [first[c], first[c + 1])
+        postings.add(batch, count)
+        postings.finish(count)
         self._postings = postings
-        self._vocab = list(postings)
+        self._vocab = postings.vocab
         # every word once, for finding the words a phrase is part of with one str.find loop
         self._vocab_text = "\n".join(self._vocab)
         self._vocab_starts = array(
             "q", itertools.accumulate((len(w) + 1 for w in self._vocab), initial=0)
         )
 
+    def _widen(self, row: Row, index: int) -> None:
+        """A number of ``row`` does not fit in 4 bytes: every number column takes 8 from now."""
+        names = ("_source_ids", "_segment_ids", "_ordinals", "_starts")
+        for name, value in zip(names, row, strict=False):
+            wide = array("q", getattr(self, name))
+            if len(wide) == index:  # not appended before the one that did not fit
+                wide.append(value)
+            setattr(self, name, wide)
+
+    def _add_chunk(self, lows: list[str], originals: list[str]) -> None:
+        chunk = _SEP.join(lows)
+        self._chunks.append(chunk)
+        original = _SEP.join(originals)
+        if original == chunk:
+            self._cases.append(_NO_CASES)
+            return
+        # _lower keeps every code point in its place, so the two differ character by character
+        codec, errors, dtype = (
+            ("latin-1", "strict", np.uint8)
+            if chunk.isascii() and original.isascii()
+            else ("utf-32-le", "surrogatepass", np.uint32)
+        )
+        theirs = np.frombuffer(original.encode(codec, errors), dtype=dtype)
+        at = np.flatnonzero(theirs != np.frombuffer(chunk.encode(codec, errors), dtype=dtype))
+        chars = theirs[at].tobytes().decode(codec, errors)
+        self._cases.append((array("I", at.astype(np.uint32).tobytes()), chars))
+
     @classmethod
-    def from_rows(cls, rows: Iterable[tuple[int, int, int, int, str]]) -> SegmentIndex:
+    def from_rows(cls, rows: Iterable[Row]) -> SegmentIndex:
         """Rows of ``(source_id, segment_id, ordinal, start, text)`` in the order hits tie in.
 
         ``start`` is the segment's offset in its source, so hits can give source offsets.
@@ -351,24 +408,40 @@ class SegmentIndex:
     def from_session(cls, session: Session) -> SegmentIndex:
         """All segments of the project, by source and ordinal.
 
-        Two queries, each source's text read once and sliced here: ``substr(source.text, ...)``
-        per segment costs SQLite a walk from the start of the UTF-8 text for every segment
-        (2.7 s for 9,000 segments of three 300,000-character sources).
+        Each source's text is read once and sliced here: ``substr(source.text, ...)`` per
+        segment costs SQLite a walk from the start of the UTF-8 text for every segment (2.7 s
+        for 9,000 segments of three 300,000-character sources). The sources are read one at a
+        time, beside the segments, not all at once (270 MB of text at scale L).
         """
         conn = session.connection()
-        texts: dict[int, str] = {
-            r[0]: r[1] for r in conn.execute(text("SELECT id, text FROM source"))
-        }
-        segments = conn.execute(
-            text(
+        count = conn.execute(text("SELECT count(*) FROM segment")).scalar_one()
+        # The driver's own cursors, in the session's transaction: reading SQLAlchemy's rows
+        # costs a third more, 1.9 million times at scale L.
+        driver = conn.connection.dbapi_connection
+        assert driver is not None
+        sources, segments = driver.cursor(), driver.cursor()
+        try:
+            sources.execute("SELECT id, text FROM source ORDER BY id")
+            segments.execute(
                 'SELECT source_id, id, ordinal, start, "end" FROM segment '
                 "ORDER BY source_id, ordinal"
             )
-        )
-        return cls((s, g, o, a, texts[s][a:b]) for s, g, o, a, b in segments)
+
+            def rows() -> Iterator[Row]:
+                texts = iter(cast("Iterable[tuple[int, str]]", sources))
+                source_id, source_text = None, ""
+                for s, g, o, a, b in cast("Iterable[tuple[int, int, int, int, int]]", segments):
+                    while source_id != s:
+                        source_id, source_text = next(texts)
+                    yield s, g, o, a, source_text[a:b]
+
+            return cls(rows(), expected=count)
+        finally:
+            sources.close()
+            segments.close()
 
     def __len__(self) -> int:
-        return len(self._texts)
+        return len(self._local)
 
     def search(self, query: str, limit: int = 50, min_score: float = 70) -> list[SearchHit]:
         """Segments matching ``query``, best first, at most one hit per segment.
@@ -380,7 +453,7 @@ class SegmentIndex:
         at the default ``min_score``) or holding them far apart scores lower.
         """
         phrase = _lower(" ".join(query.replace(_SEP, " ").split()))
-        if not phrase or limit <= 0 or not self._texts:
+        if not phrase or limit <= 0 or not len(self):
             return []
         exact = self._exact(phrase, limit)
         hits = [self._hit(i, a, a + len(phrase), 100.0) for i, a in exact]
@@ -390,11 +463,33 @@ class SegmentIndex:
                 hits.append(self._hit(i, a, b, score))
         return hits
 
-    # -- exact hits
+    # -- the text of a segment
+
+    def _end(self, c: int, i: int) -> int:
+        """Where segment ``i`` of chunk ``c`` ends in the chunk."""
+        if i + 1 < self._chunk_first[c + 1]:
+            return self._local[i + 1] - 1  # before the _SEP
+        return len(self._chunks[c])
 
     def _segment_low(self, i: int) -> str:
-        local = self._local[i]
-        return self._chunks[self._chunk_of[i]][local : local + len(self._texts[i])]
+        c = bisect_right(self._chunk_first, i) - 1
+        return self._chunks[c][self._local[i] : self._end(c, i)]
+
+    def _segment_text(self, i: int) -> str:
+        """The segment as it was given: the lowered text with the original characters back."""
+        c = bisect_right(self._chunk_first, i) - 1
+        a, b = self._local[i], self._end(c, i)
+        low = self._chunks[c][a:b]
+        at, chars = self._cases[c]
+        first, last = bisect_left(at, a), bisect_left(at, b)
+        if first == last:
+            return low
+        letters = list(low)
+        for k in range(first, last):
+            letters[at[k] - a] = chars[k]
+        return "".join(letters)
+
+    # -- exact hits
 
     def _exact(self, phrase: str, limit: int) -> list[tuple[int, int]]:
         """``(segment index, offset in segment)`` of exact hits: whole words, then inside words."""
@@ -402,10 +497,10 @@ class SegmentIndex:
         whole: list[tuple[int, int]] = []
         inside: list[tuple[int, int]] | None = None
         # A whole-word hit holds every word of the phrase as a word of the segment.
-        lists = [self._postings.get(w, []) for w in set(words)]
-        shortest = min(lists, key=len) if lists else None
-        if shortest is not None and len(shortest) <= _VERIFY_MAX:
-            for i in shortest:  # empty if a word of the phrase is no word of the corpus
+        rarest = min(set(words), key=self._postings.df) if words else None
+        if rarest is not None and self._postings.df(rarest) <= _VERIFY_MAX:
+            # none if a word of the phrase is no word of the corpus
+            for i in self._postings.iter(rarest):
                 at = self._whole_word_at(self._segment_low(i), phrase)
                 if at >= 0:
                     whole.append((i, at))
@@ -429,18 +524,18 @@ class SegmentIndex:
         Each word of the phrase is part of some word of such a segment: the segments of the
         words containing the rarest phrase word are the candidates, unless they are too many.
         """
-        best: list[list[int]] | None = None
+        best: list[str] | None = None
         for word in set(words):
             family = self._containing(word)
             if family is not None and not family:
                 return []  # a word of the phrase is part of no word at all
-            if family is not None and (best is None or _size(family) < _size(best)):
+            if family is not None and (best is None or self._df(family) < self._df(best)):
                 best = family
-        if best is None or _size(best) > _VERIFY_MAX:
+        if best is None or self._df(best) > _VERIFY_MAX:
             return self._scan(phrase, limit, done, whole_words=False)[0]
         found: list[tuple[int, int]] = []
         previous = -1
-        for i in heapq.merge(*best):
+        for i in heapq.merge(*map(self._postings.iter, best)):
             if i == previous or i in done:
                 continue
             previous = i
@@ -451,13 +546,13 @@ class SegmentIndex:
                     break
         return found
 
-    def _containing(self, word: str) -> list[list[int]] | None:
-        """The inverted lists of the corpus words containing ``word``; None if too many."""
-        family: list[list[int]] = []
+    def _containing(self, word: str) -> list[str] | None:
+        """The corpus words containing ``word``; None if too many."""
+        family: list[str] = []
         at = self._vocab_text.find(word)
         while at >= 0:
             k = bisect_right(self._vocab_starts, at) - 1
-            family.append(self._postings[self._vocab[k]])
+            family.append(self._vocab[k])
             if len(family) > _MAX_CONTAINING:
                 return None
             at = self._vocab_text.find(word, self._vocab_starts[k + 1])
@@ -489,7 +584,7 @@ class SegmentIndex:
             while at >= 0:
                 i = bisect_right(self._local, at, first, last) - 1
                 local = self._local[i]
-                seg_end = local + len(self._texts[i])
+                seg_end = self._end(c, i)
                 if i in skip:
                     at = chunk.find(phrase, seg_end + 1)
                 elif at + size > seg_end:  # runs into the next segment
@@ -514,7 +609,7 @@ class SegmentIndex:
         words = list(dict.fromkeys(_WORD.findall(phrase)))
         if not words:
             return []
-        n = len(self._texts)
+        n = len(self)
         variants: list[list[tuple[str, float]]] = []  # per query word, best first
         weights: list[float] = []
         for word in words:
@@ -522,7 +617,7 @@ class SegmentIndex:
                 word, self._vocab, scorer=fuzz.ratio, score_cutoff=_VARIANT_CUTOFF, limit=None
             )
             variants.append([(v, s) for v, s, _ in found])
-            df = min(n, sum(len(self._postings[v]) for v, _, _ in found))
+            df = min(n, self._df(v for v, _, _ in found))
             weights.append(math.log1p(n / (1 + df)))  # rare words weigh more (idf)
         matched = [w for w, found in zip(weights, variants, strict=True) if found]
         if not matched:
@@ -566,7 +661,7 @@ class SegmentIndex:
             score = found[k][1]
             group = []
             while k < len(found) and found[k][1] == score:
-                group.append(self._postings[found[k][0]])
+                group.append(self._postings.iter(found[k][0]))
                 k += 1
             if score < min_score:
                 break
@@ -586,72 +681,67 @@ class SegmentIndex:
         min_score: float,
         done: set[int],
     ) -> list[tuple[float, int]]:
-        """The ``wanted`` best segments by word evidence, before locating the phrase."""
+        """The ``wanted`` best segments by word evidence, before locating the phrase.
+
+        Sets of segments are boolean masks over the corpus and a word's scores are arrays over
+        the candidates: at 1.9 million segments, Python sets and dicts of a common word's
+        segments took hundreds of megabytes and most of the time. The arithmetic is the same,
+        in the same order, as one segment at a time.
+        """
         total_weight = sum(weights)
         # score = quality * (0.6 + 0.4 * coverage): a segment needs this much of the weight
         need = (min_score / 100 - 0.6) / 0.4 * total_weight
         # Only segments holding one of the heaviest words can reach ``need``.
         order = sorted(range(len(weights)), key=lambda j: -weights[j])
         rest = total_weight
-        pool: set[int] = set()
+        in_pool = np.zeros(len(self), dtype=bool)
         heavy = []
         for j in order:
-            if rest < need or len(pool) > _MAX_POOL:
+            if rest < need or np.count_nonzero(in_pool) > _MAX_POOL:
                 break  # the later words are common: enough segments hold the rarer ones
             heavy.append(j)
             for v, _ in variants[j]:
-                pool.update(self._postings[v])
+                self._postings.mark(v, in_pool)
             rest -= weights[j]
-        pool -= done
-        if len(pool) > _MAX_POOL:
+        in_pool[list(done)] = False
+        if np.count_nonzero(in_pool) > _MAX_POOL:
             # Common words only: the segments holding all of them, the first in corpus order.
             for found in variants:
                 if found:
-                    holding: set[int] = set()
+                    holding = np.zeros(len(self), dtype=bool)
                     for v, _ in found:
-                        holding.update(self._postings[v])
-                    both = pool & holding
-                    if len(both) >= wanted:
-                        pool = both
-            if len(pool) > _MAX_POOL:
-                pool = set(sorted(pool)[:_MAX_POOL])
-        if not pool:
+                        self._postings.mark(v, holding)
+                    both = in_pool & holding
+                    if np.count_nonzero(both) >= wanted:
+                        in_pool = both
+        pool = np.flatnonzero(in_pool)[:_MAX_POOL]
+        if not len(pool):
             return []
-        # A word's scores by segment; for a common word outside ``heavy``, reading the few
-        # candidates' words is cheaper than going through its long inverted lists.
-        by_segment: list[dict[int, float] | None] = []
-        by_word = [dict(found) for found in variants]
-        for j, found in enumerate(variants):
-            size = sum(len(self._postings[v]) for v, _ in found)
-            if j in heavy or size <= 100 * len(pool):
-                merged: dict[int, float] = {}
+        covered = np.zeros(len(pool))
+        quality = np.zeros(len(pool))
+        for j, (found, weight) in enumerate(zip(variants, weights, strict=True)):
+            score = np.full(len(pool), np.nan)  # NaN: the segment holds no variant of word j
+            if j in heavy or self._df(v for v, _ in found) <= 100 * len(pool):
                 for v, s in reversed(found):  # best variant last, so it wins
-                    merged.update(dict.fromkeys(self._postings[v], s))
-                by_segment.append(merged)
-            else:
-                by_segment.append(None)
-        scored = []
-        for i in pool:
-            covered = quality = 0.0
-            words: set[str] | None = None
-            for j, weight in enumerate(weights):
-                scores = by_segment[j]
-                if scores is not None:
-                    score = scores.get(i)
-                else:
-                    if words is None:
-                        words = set(_words(self._segment_low(i)))
-                    lookup = by_word[j]
-                    score = max((lookup[w] for w in words if w in lookup), default=None)
-                if score is not None:
-                    covered += weight
-                    quality += weight * score
+                    score[self._postings.holds(v, pool)] = s
+            else:  # the best variant the segment holds
+                for v, s in found:
+                    score = np.fmax(score, np.where(self._postings.holds(v, pool), s, np.nan))
+            has = ~np.isnan(score)
+            covered[has] += weight
+            quality[has] += weight * score[has]
+        with np.errstate(divide="ignore", invalid="ignore"):
             prelim = quality / covered * (0.6 + 0.4 * covered / total_weight)
-            if prelim >= min_score:
-                scored.append((-prelim, i))
-        return [(-neg, i) for neg, i in heapq.nsmallest(wanted, scored)]
+        keep = prelim >= min_score
+        pool, prelim = pool[keep], prelim[keep]
+        best = np.lexsort((pool, -prelim))[:wanted]  # best score first, then corpus order
+        return list(zip(prelim[best].tolist(), pool[best].tolist(), strict=True))
 
     # -- results
+
+    def _df(self, words: Iterable[str]) -> int:
+        """The segments holding each of ``words``, summed."""
+        return sum(map(self._postings.df, words))
 
     def _hit(self, i: int, a: int, b: int, score: float) -> SearchHit:
         start = self._starts[i]
@@ -662,12 +752,8 @@ class SegmentIndex:
             start=start + a,
             end=start + b,
             score=score,
-            snippet=snippet(self._texts[i], a, b),
+            snippet=snippet(self._segment_text(i), a, b),
         )
-
-
-def _size(lists: list[list[int]]) -> int:
-    return sum(map(len, lists))
 
 
 def _bounded(s: str, a: int, b: int, phrase: str, lo: int = 0, hi: int | None = None) -> bool:

@@ -38,6 +38,7 @@ LONG_MIN_COVER = 0.3  # share of a passage's (idf-weighted) words a segment need
 COMMON_SHARE = 0.05  # words in more than this share of segments (and > COMMON_MIN) are ignored
 COMMON_MIN = 50  # in long cues: they are function words ("the", "dan", "yang")
 _CDIST_BLOCK = 256  # cue words per cdist call: bounds the score matrix's memory
+_SCORE_BLOCK = 1 << 18  # candidate pairs per cpdist call: bounds the candidates' memory
 DEFAULT_THRESHOLD = 75.0
 
 
@@ -157,37 +158,53 @@ class Suggester:
         threshold: float = DEFAULT_THRESHOLD,
         exclude: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset(),
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(cue, segment index, score)`` arrays of every suggestion, best first."""
+        """``(cue, segment index, score)`` arrays of every suggestion, best first.
+
+        Cues with the same words (an excerpt the coder coded with several codes) have the same
+        cover and score everywhere: each distinct word list is covered and scored once, then
+        given to each of its cues. Candidates are scored in blocks of ``_SCORE_BLOCK`` pairs and
+        only those reaching ``threshold`` are kept, so memory follows the suggestions, not the
+        candidates; neither changes what is suggested."""
         corpus = self.corpus
         empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32))
         if not len(corpus) or not self.cues:
             return empty
         code_ids = sorted({c.code_id for c in self.cues})
         code_index = {c: i for i, c in enumerate(code_ids)}
-        by_code: dict[int, list[int]] = {}
-        for s, c in exclude:
-            if s in corpus.index_of:
-                by_code.setdefault(c, []).append(corpus.index_of[s])
-        excluded = {c: np.array(sorted(v), dtype=np.int64) for c, v in by_code.items()}
+        cue_code = np.array([code_index[c.code_id] for c in self.cues], dtype=np.int64)
+        pairs = _Pairs(len(code_ids), _excluded_keys(corpus, exclude, code_index))
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for ci, cue_words in enumerate(self._cue_words):
+            groups.setdefault(tuple(cue_words), []).append(ci)
         acc = np.zeros(len(corpus), dtype=np.float32)  # scratch arrays shared by every cue
         best = np.zeros(len(corpus), dtype=np.float32)
-        pair_cue, pair_seg, pair_cover = [], [], []
-        for ci, (cue, cue_words) in enumerate(zip(self.cues, self._cue_words, strict=True)):
-            short = len(cue_words) <= SHORT_CUE_WORDS
+        found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        block: list[tuple[list[int], np.ndarray, np.ndarray]] = []
+        in_block = 0
+        for key, members in groups.items():
+            short = len(key) <= SHORT_CUE_WORDS
             need = threshold / 100 if short else LONG_MIN_COVER
-            segs, cover = self._cover(cue_words, short, need, acc, best)
-            if cue.code_id in excluded and len(segs):
-                mask = ~np.isin(segs, excluded[cue.code_id])
-                segs, cover = segs[mask], cover[mask]
-            pair_cue.append(np.full(len(segs), ci, dtype=np.int64))
-            pair_seg.append(segs)
-            pair_cover.append(cover)
-        cue_of = np.concatenate(pair_cue)
-        seg_of = np.concatenate(pair_seg).astype(np.int64)
-        scores = self._score(cue_of, seg_of, np.concatenate(pair_cover))
-        keep = scores >= threshold
-        cue_of, seg_of, scores = cue_of[keep], seg_of[keep], scores[keep]
-        cue_code = np.array([code_index[c.code_id] for c in self.cues], dtype=np.int64)
+            segs, cover = self._cover(list(key), short, need, acc, best)
+            if len(segs) and pairs.excluded_keys.size:
+                # a segment that every one of these cues' codes leaves out is not scored
+                keep = np.zeros(len(segs), dtype=bool)
+                for ci in members:
+                    keep |= ~pairs.excluded(segs, cue_code[ci])
+                segs, cover = segs[keep], cover[keep]
+            if not len(segs):
+                continue
+            block.append((members, segs, cover))
+            in_block += len(segs)
+            if in_block >= _SCORE_BLOCK:
+                found.append(self._score_block(block, threshold, cue_code, pairs))
+                block, in_block = [], 0
+        if block:
+            found.append(self._score_block(block, threshold, cue_code, pairs))
+        if not found:
+            return empty
+        cue_of = np.concatenate([f[0] for f in found])
+        seg_of = np.concatenate([f[1] for f in found])
+        scores = np.concatenate([f[2] for f in found])
         code_of = cue_code[cue_of]
         # best cue per (segment, code): order by pair, then score down, then cue order
         order = np.lexsort((cue_of, -scores, code_of, seg_of))
@@ -197,6 +214,35 @@ class Suggester:
         top = order[first]
         top = top[np.lexsort((code_of[top], seg_of[top], -scores[top]))]
         return cue_of[top], seg_of[top], scores[top]
+
+    def _score_block(
+        self,
+        block: list[tuple[list[int], np.ndarray, np.ndarray]],
+        threshold: float,
+        cue_code: np.ndarray,
+        pairs: _Pairs,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Score a block of ``(cues sharing words, segments, cover)``; ``(cue, segment, score)``
+        of the pairs reaching ``threshold`` whose code does not leave the segment out."""
+        group_of = np.repeat(np.arange(len(block)), [len(b[1]) for b in block])
+        seg_of = np.concatenate([b[1] for b in block]).astype(np.int64)
+        cover = np.concatenate([b[2] for b in block])
+        scores = self._score([self._cue_words[b[0][0]] for b in block], group_of, seg_of, cover)
+        keep = scores >= threshold
+        group_of, seg_of, scores = group_of[keep], seg_of[keep], scores[keep]
+        # one pair per cue of the group: repeat each scored pair once per cue
+        sizes = np.array([len(b[0]) for b in block], dtype=np.int64)
+        firsts = np.cumsum(sizes) - sizes  # each group's first cue in ``members``
+        members = np.concatenate([np.asarray(b[0], dtype=np.int64) for b in block])
+        counts = sizes[group_of]
+        starts = np.repeat(np.cumsum(counts) - counts, counts)
+        nth = np.arange(int(counts.sum()), dtype=np.int64) - starts
+        cue_of = members[np.repeat(firsts[group_of], counts) + nth]
+        seg_of, scores = np.repeat(seg_of, counts), np.repeat(scores, counts)
+        if pairs.excluded_keys.size:
+            keep = ~pairs.excluded(seg_of, cue_code[cue_of])
+            cue_of, seg_of, scores = cue_of[keep], seg_of[keep], scores[keep]
+        return cue_of, seg_of, scores
 
     # -- step 1: words -------------------------------------------------------------------------
 
@@ -277,14 +323,17 @@ class Suggester:
 
     # -- step 2: full texts --------------------------------------------------------------------
 
-    def _score(self, cue_of: np.ndarray, seg_of: np.ndarray, cover: np.ndarray) -> np.ndarray:
-        n_words = np.array([len(w) for w in self._cue_words], dtype=np.int64)[cue_of]
+    def _score(
+        self, cue_words: list[list[str]], cue_of: np.ndarray, seg_of: np.ndarray, cover: np.ndarray
+    ) -> np.ndarray:
+        """Scores of pairs ``(cue_words[cue_of[i]], segment seg_of[i])`` with their ``cover``."""
+        n_words = np.array([len(w) for w in cue_words], dtype=np.int64)[cue_of]
         short = n_words <= SHORT_CUE_WORDS
         scores = np.zeros(len(cue_of), dtype=np.float32)
         # A one-word cue scores its best word's fuzz.ratio (from the cdist): nothing to add.
         found = n_words == 1
         scores[found] = cover[found] * 100
-        lows = [" ".join(w) for w in self._cue_words]
+        lows = [" ".join(w) for w in cue_words]
         for is_short, scorer in ((True, fuzz.partial_ratio), (False, fuzz.token_set_ratio)):
             pick = np.flatnonzero((short == is_short) & ~found)
             if not len(pick):
@@ -318,6 +367,31 @@ class Suggester:
             end=row.start + b,
             matched=row.text[a:b],
         )
+
+
+class _Pairs:
+    """The ``(segment index, code index)`` pairs left out, as sorted keys ``segment * n + code``
+    (a binary search per candidate; ``np.isin`` would sort them again for every cue)."""
+
+    def __init__(self, n_codes: int, excluded_keys: np.ndarray) -> None:
+        self.n_codes = n_codes
+        self.excluded_keys = excluded_keys
+
+    def excluded(self, segs: np.ndarray, code: np.ndarray | np.int64) -> np.ndarray:
+        keys = segs * self.n_codes + code
+        at = np.searchsorted(self.excluded_keys, keys)
+        at[at == len(self.excluded_keys)] = 0
+        return self.excluded_keys[at] == keys
+
+
+def _excluded_keys(
+    corpus: SegmentCorpus, exclude: Iterable[tuple[int, int]], code_index: dict[int, int]
+) -> np.ndarray:
+    index_of, n = corpus.index_of, len(code_index)
+    keys = [
+        index_of[s] * n + code_index[c] for s, c in exclude if s in index_of and c in code_index
+    ]
+    return np.unique(np.array(keys, dtype=np.int64))
 
 
 def _exact(corpus: SegmentCorpus, word: str) -> tuple[np.ndarray, np.ndarray]:

@@ -88,15 +88,9 @@ class SegmentCorpus:
         self.starts, self.ends, self.texts = starts, ends, texts
         self.lows = [lower(t) for t in texts]
         self.index_of = {g: i for i, g in enumerate(ids)}
-        segs, word_ids, vocab = _tokens(self.lows)
-        n = max(1, len(ids))
-        keys = np.sort(word_ids * n + segs)  # one posting per (word, segment), sorted
-        if len(keys):
-            keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+        vocab, self._posting_segments, self._bounds = _index(self.lows)
         self.vocab = list(vocab)
         self.vocab_id = vocab
-        self._posting_segments = (keys % n).astype(np.int64)
-        self._bounds = np.searchsorted(keys // n, np.arange(len(vocab) + 1))
         self.df = np.diff(self._bounds)  # segments holding each word
 
     def row(self, i: int) -> SegmentRow:
@@ -128,28 +122,46 @@ _SEP = "\x00"
 _SPLIT = str.maketrans({**_ASCII_NON_WORD, ord(_SEP): _SEP})
 
 
-def _tokens(lows: list[str]) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
-    """The segment (index) and word id of every word of every segment, and the vocabulary.
+_CHUNK = 4096  # segments tokenized at a time: their tokens, not the corpus's, are held at once
 
-    ASCII segments are joined and split in one call, a separator token between them, and the
-    segment of each word is counted from the separators by numpy; the others go word by regex.
-    Word ids come from ``dict.fromkeys`` and ``map``, which loop in C, not in Python.
+
+def _index(lows: list[str]) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """The vocabulary (word -> id, in order of first occurrence) and the postings: the segments
+    holding word ``w`` are ``postings[bounds[w]:bounds[w + 1]]``, ascending.
+
+    ASCII segments are joined and split a chunk at a time, a separator token between them, and
+    the segment of each word is counted from the separators by numpy; the others go word by
+    regex. Word ids come from ``map`` over a dictionary, which loops in C, not in Python. Each
+    chunk keeps only its distinct ``(word, segment)`` pairs as integers, so memory follows the
+    postings, not the tokens (a word's string object per occurrence would be gigabytes).
     """
-    fast = [low.isascii() and _SEP not in low for low in lows]
-    ascii_at = np.array([i for i, ok in enumerate(fast) if ok], dtype=np.int64)
-    tokens = f" {_SEP} ".join(lows[i] for i in ascii_at).translate(_SPLIT).split()
-    seg_list = []
-    for i, low in enumerate(lows):
-        if not fast[i]:
-            found = words(low)
-            tokens += found
-            seg_list.append(np.full(len(found), i, dtype=np.int64))
-    vocab = {w: i - 1 for i, w in enumerate(dict.fromkeys(itertools.chain((_SEP,), tokens)))}
-    ids = np.fromiter(map(vocab.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-    del vocab[_SEP]  # id -1: the separator, not a word
-    n_ascii = len(tokens) - sum(len(x) for x in seg_list)
-    marks = ids[:n_ascii] == -1
-    ascii_segs = ascii_at[np.cumsum(marks)[~marks]] if len(ascii_at) else ascii_at
-    segs = np.concatenate([ascii_segs, *seg_list])
-    ids = np.concatenate([ids[:n_ascii][~marks], ids[n_ascii:]])
-    return segs, ids, vocab
+    n = max(1, len(lows))
+    vocab: dict[str, int] = {_SEP: -1}  # id -1: the separator, not a word
+    keys: list[np.ndarray] = []  # word * n + segment, per chunk
+
+    def word_ids(tokens: list[str]) -> np.ndarray:
+        for word in dict.fromkeys(tokens):
+            if word not in vocab:
+                vocab[word] = len(vocab) - 1
+        return np.fromiter(map(vocab.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+
+    fast = np.array([low.isascii() and _SEP not in low for low in lows], dtype=bool)
+    ascii_at = np.flatnonzero(fast)
+    for at in range(0, len(ascii_at), _CHUNK):
+        part = ascii_at[at : at + _CHUNK]
+        tokens = f" {_SEP} ".join([lows[i] for i in part]).translate(_SPLIT).split()
+        ids = word_ids(tokens)
+        marks = ids == -1
+        keys.append(np.unique(ids[~marks] * n + part[np.cumsum(marks)[~marks]]))
+    others = np.flatnonzero(~fast)
+    for at in range(0, len(others), _CHUNK):
+        found = [words(lows[i]) for i in others[at : at + _CHUNK]]
+        ids = word_ids(list(itertools.chain.from_iterable(found)))
+        segs = np.repeat(others[at : at + _CHUNK], [len(f) for f in found])
+        keys.append(np.unique(ids * n + segs))
+    del vocab[_SEP]
+    # a segment is in one chunk, so the chunks' pairs are distinct: sorting them is enough
+    flat = np.sort(np.concatenate(keys)) if keys else np.empty(0, np.int64)
+    bounds = np.searchsorted(flat, np.arange(len(vocab) + 1, dtype=np.int64) * n)
+    dtype = np.int32 if n < 2**31 else np.int64
+    return vocab, (flat % n).astype(dtype), bounds

@@ -111,3 +111,27 @@ def test_excluded_keys_lookup_matches_a_set() -> None:
     segs = np.arange(10, dtype=np.int64)
     got = pairs.excluded(segs, np.int64(3))
     assert got.tolist() == [s * 5 + 3 in {3, 8, 9, 40} for s in range(10)]
+
+
+@pytest.mark.parametrize("limit", [1, 7, 40, 10_000])
+def test_a_limited_ranking_kept_between_blocks_is_the_head_of_the_full_one(
+    monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """With a limit only the best pairs so far are kept between blocks: the first ``limit`` and
+    the total must still be those of the full ranking (many ties at 100 included)."""
+    c = made_up_corpus(300, seed=11)
+    cues = [
+        Cue(1, "keyword", "licence"),
+        Cue(1, "keyword", "training"),
+        Cue(2, "keyword", "market"),
+        Cue(2, "exemplar", "crackers at the market and kopi", 21),
+        Cue(3, "exemplar", "crackers at the market and kopi", 22),
+        Cue(3, "keyword", "kopi modal"),
+        Cue(4, "exemplar", "pelatihan modal and training of the market", 23),
+    ]
+    exclude = {(1000 + i, 2) for i in range(0, 300, 4)}
+    monkeypatch.setattr(engine, "_SCORE_BLOCK", 3)
+    full = Suggester(c, cues, workers=1).suggest(70, exclude)
+    head = Suggester(c, cues, workers=1).suggest(70, exclude, limit)
+    assert full.total == len(full) > 40
+    assert head == full[:limit] and head.total == full.total

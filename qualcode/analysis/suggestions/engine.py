@@ -133,13 +133,12 @@ class Suggester:
         segment and code; ``exclude`` holds ``(segment_id, code_id)`` pairs not to suggest
         (already coded, rejected). Only the first ``limit`` are made into :class:`Suggestion`
         objects (their matched phrases located); ``total`` counts them all."""
-        cue_of, seg_of, scores = self.rank(threshold, exclude)
-        shown = len(scores) if limit is None else min(limit, len(scores))
+        cue_of, seg_of, scores, total = self._ranked(threshold, exclude, limit)
         out = Suggestions(
             self._suggestion(int(cue_of[i]), int(seg_of[i]), round(float(scores[i]), 1))
-            for i in range(shown)
+            for i in range(len(scores))
         )
-        out.total = len(scores)
+        out.total = total
         return out
 
     def pairs(
@@ -158,29 +157,54 @@ class Suggester:
         threshold: float = DEFAULT_THRESHOLD,
         exclude: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset(),
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(cue, segment index, score)`` arrays of every suggestion, best first.
+        """``(cue, segment index, score)`` arrays of every suggestion, best first."""
+        cue_of, seg_of, scores, _ = self._ranked(threshold, exclude, None)
+        return cue_of, seg_of, scores
+
+    def _ranked(
+        self,
+        threshold: float,
+        exclude: set[tuple[int, int]] | frozenset[tuple[int, int]],
+        limit: int | None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """The first ``limit`` suggestions (all if None) as ``(cue, segment index, score)``
+        arrays, best first, and how many there are in all.
 
         Cues with the same words (an excerpt the coder coded with several codes) have the same
         cover and score everywhere: each distinct word list is covered and scored once, then
         given to each of its cues. Candidates are scored in blocks of ``_SCORE_BLOCK`` pairs and
-        only those reaching ``threshold`` are kept, so memory follows the suggestions, not the
-        candidates; neither changes what is suggested."""
+        only those reaching ``threshold`` are kept; with a ``limit``, only the best ``limit``
+        (segment, code) pairs so far are kept between blocks, and the others are counted in a
+        bitmap, so memory follows the limit, not the suggestions. None of this changes what is
+        suggested: a pair dropped from the best so far can only come back with a better score
+        from a later block, which is then its best."""
         corpus = self.corpus
         empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32))
         if not len(corpus) or not self.cues:
-            return empty
-        code_ids = sorted({c.code_id for c in self.cues})
-        code_index = {c: i for i, c in enumerate(code_ids)}
+            return (*empty, 0)
+        n_codes = len({c.code_id for c in self.cues})
+        code_index = {c: i for i, c in enumerate(sorted({c.code_id for c in self.cues}))}
         cue_code = np.array([code_index[c.code_id] for c in self.cues], dtype=np.int64)
-        pairs = _Pairs(len(code_ids), _excluded_keys(corpus, exclude, code_index))
+        pairs = _Pairs(n_codes, _excluded_keys(corpus, exclude, code_index))
         groups: dict[tuple[str, ...], list[int]] = {}
         for ci, cue_words in enumerate(self._cue_words):
             groups.setdefault(tuple(cue_words), []).append(ci)
         acc = np.zeros(len(corpus), dtype=np.float32)  # scratch arrays shared by every cue
         best = np.zeros(len(corpus), dtype=np.float32)
         found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        suggested = None if limit is None else np.zeros(len(corpus) * n_codes, dtype=bool)
         block: list[tuple[list[int], np.ndarray, np.ndarray]] = []
         in_block = 0
+
+        def flush() -> None:
+            scored = self._score_block(block, threshold, cue_code, pairs)
+            if suggested is None:
+                found.append(scored)
+                return
+            suggested[scored[1] * n_codes + cue_code[scored[0]]] = True
+            merged = [np.concatenate(x) for x in zip(*found, scored, strict=True)]
+            found[:] = [tuple(a[:limit] for a in _best_per_pair(*merged, cue_code, n_codes))]
+
         for key, members in groups.items():
             short = len(key) <= SHORT_CUE_WORDS
             need = threshold / 100 if short else LONG_MIN_COVER
@@ -196,24 +220,16 @@ class Suggester:
             block.append((members, segs, cover))
             in_block += len(segs)
             if in_block >= _SCORE_BLOCK:
-                found.append(self._score_block(block, threshold, cue_code, pairs))
+                flush()
                 block, in_block = [], 0
         if block:
-            found.append(self._score_block(block, threshold, cue_code, pairs))
+            flush()
         if not found:
-            return empty
-        cue_of = np.concatenate([f[0] for f in found])
-        seg_of = np.concatenate([f[1] for f in found])
-        scores = np.concatenate([f[2] for f in found])
-        code_of = cue_code[cue_of]
-        # best cue per (segment, code): order by pair, then score down, then cue order
-        order = np.lexsort((cue_of, -scores, code_of, seg_of))
-        pair_key = seg_of[order] * len(code_ids) + code_of[order]
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = pair_key[1:] != pair_key[:-1]
-        top = order[first]
-        top = top[np.lexsort((code_of[top], seg_of[top], -scores[top]))]
-        return cue_of[top], seg_of[top], scores[top]
+            return (*empty, 0)
+        merged = [np.concatenate(x) for x in zip(*found, strict=True)]
+        cue_of, seg_of, scores = _best_per_pair(*merged, cue_code, n_codes)
+        total = len(scores) if suggested is None else int(np.count_nonzero(suggested))
+        return cue_of[:limit], seg_of[:limit], scores[:limit], total
 
     def _score_block(
         self,
@@ -367,6 +383,21 @@ class Suggester:
             end=row.start + b,
             matched=row.text[a:b],
         )
+
+
+def _best_per_pair(
+    cue_of: np.ndarray, seg_of: np.ndarray, scores: np.ndarray, cue_code: np.ndarray, n_codes: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The best cue of each (segment, code) pair (ties: the first cue), best pair first (ties
+    in text order, then code order)."""
+    code_of = cue_code[cue_of]
+    order = np.lexsort((cue_of, -scores, code_of, seg_of))
+    pair_key = seg_of[order] * n_codes + code_of[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = pair_key[1:] != pair_key[:-1]
+    top = order[first]
+    top = top[np.lexsort((code_of[top], seg_of[top], -scores[top]))]
+    return cue_of[top], seg_of[top], scores[top]
 
 
 class _Pairs:

@@ -8,10 +8,10 @@ accepting and rejecting are writes, in ``storage/suggestions.py``.
 from __future__ import annotations
 
 import random
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -208,19 +208,21 @@ def _cues(session: Session, codes: list[CodeRow], exemplars: Iterable[CodingSpan
 
 def _covered(corpus: SegmentCorpus, codings: Iterable[CodingSpan]) -> set[tuple[int, int]]:
     """``(segment_id, code_id)`` of every segment a coding overlaps."""
-    where: dict[int, tuple[int, int]] = {}  # source -> its first and last index + 1
-    for i, source_id in enumerate(corpus.source_ids):  # by source and ordinal, so by start
-        first, _ = where.get(source_id, (i, i))
-        where[source_id] = (first, i + 1)
-    starts, ends = corpus.starts, corpus.ends
+    if not len(corpus):
+        return set()
+    src = corpus.source_ids  # by source and ordinal: a source's segments are together
+    cut = (np.flatnonzero(src[1:] != src[:-1]) + 1).tolist()
+    firsts, lasts = [0, *cut], [*cut, len(src)]
+    where = dict(zip(src[firsts].tolist(), zip(firsts, lasts, strict=True), strict=True))
+    starts, ends, ids = corpus.starts, corpus.ends, corpus.segment_ids
     out: set[tuple[int, int]] = set()
     for c in codings:
         if c.source_id not in where:
             continue
         first, last = where[c.source_id]
-        lo = max(first, bisect_right(starts, c.start, first, last) - 1)
-        hi = bisect_left(starts, c.end, first, last)
+        lo = max(first, int(np.searchsorted(starts[first:last], c.start, "right")) + first - 1)
+        hi = int(np.searchsorted(starts[first:last], c.end, "left")) + first
         for i in range(lo, hi):
             if starts[i] < c.end and c.start < ends[i]:
-                out.add((corpus.segment_ids[i], c.code_id))
+                out.add((int(ids[i]), c.code_id))
     return out

@@ -356,7 +356,7 @@ class Suggester:
                 continue
             got = process.cpdist(
                 [lows[c] for c in cue_of[pick].tolist()],
-                [self.corpus.lows[s] for s in seg_of[pick].tolist()],
+                self._lows(seg_of[pick]),
                 scorer=scorer,
                 dtype=np.float32,
                 workers=self.workers,
@@ -365,6 +365,11 @@ class Suggester:
                 got = np.minimum(got, cover[pick] * 100)
             scores[pick] = got
         return np.round(scores, 1)
+
+    def _lows(self, segs: np.ndarray) -> list[str]:
+        """The lower-cased texts of ``segs`` (repeats included), each made once."""
+        distinct, at = np.unique(segs, return_inverse=True)
+        return list(map(self.corpus.lows_of(distinct).__getitem__, at.tolist()))
 
     def _suggestion(self, cue_index: int, seg: int, score: float) -> Suggestion:
         cue = self.cues[cue_index]
@@ -418,11 +423,12 @@ class _Pairs:
 def _excluded_keys(
     corpus: SegmentCorpus, exclude: Iterable[tuple[int, int]], code_index: dict[int, int]
 ) -> np.ndarray:
-    index_of, n = corpus.index_of, len(code_index)
-    keys = [
-        index_of[s] * n + code_index[c] for s, c in exclude if s in index_of and c in code_index
-    ]
-    return np.unique(np.array(keys, dtype=np.int64))
+    pairs = [(s, code_index[c]) for s, c in exclude if c in code_index]
+    if not pairs:
+        return np.empty(0, dtype=np.int64)
+    segs, codes = np.array(pairs, dtype=np.int64).reshape(-1, 2).T
+    at = corpus.indexes(segs)
+    return np.unique(at[at >= 0] * len(code_index) + codes[at >= 0])
 
 
 def _exact(corpus: SegmentCorpus, word: str) -> tuple[np.ndarray, np.ndarray]:

@@ -10,9 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qualcode.analysis.suggestions import SegmentCorpus, SegmentRow, evaluate
+from qualcode.analysis.suggestions import SegmentCorpus, SegmentRow, engine, evaluate
 from qualcode.analysis.suggestions import corpus as corpus_module
-from qualcode.analysis.suggestions import engine
 from qualcode.analysis.suggestions.corpus import words
 from qualcode.analysis.suggestions.engine import Cue, Suggester
 from qualcode.storage.project import Project

@@ -123,7 +123,7 @@ class SegmentCorpus:
         at = int(self._offsets[i])
         return self._texts[self._text_of[i]][at : at + int(self.ends[i] - self.starts[i])]
 
-    def lows_of(self, indexes: np.ndarray | range) -> list[str]:
+    def lows_of(self, indexes: np.ndarray | Sequence[int]) -> list[str]:
         """The lower-cased texts of the segments at ``indexes`` (one loop, for many at once)."""
         at = np.asarray(indexes, dtype=np.int64)
         texts = self._texts
@@ -203,7 +203,7 @@ _CHUNK = 4096  # segments tokenized at a time: their tokens, not the corpus's, a
 
 
 def _index(
-    count: int, lows_of: Callable[[range], list[str]]
+    count: int, lows_of: Callable[[Sequence[int]], list[str]]
 ) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
     """The vocabulary of ``count`` segments whose lower-cased texts ``lows_of`` gives (word ->
     id, in order of first occurrence) and the postings: the segments holding word ``w`` are
@@ -231,14 +231,14 @@ def _index(
         fast = [low.isascii() and _SEP not in low for low in chunk]
         others += [at + k for k, ok in enumerate(fast) if not ok]
         part = np.array([at + k for k, ok in enumerate(fast) if ok], dtype=np.int64)
-        tokens = f" {_SEP} ".join([low for low, ok in zip(chunk, fast) if ok]).translate(_SPLIT)
-        ids = word_ids(tokens.split())
+        joined = f" {_SEP} ".join([low for low, ok in zip(chunk, fast, strict=True) if ok])
+        ids = word_ids(joined.translate(_SPLIT).split())
         marks = ids == -1
         keys.append(np.unique(ids[~marks] * n + part[np.cumsum(marks)[~marks]]))
     for at in range(0, len(others), _CHUNK):
         found = [words(low) for low in lows_of(others[at : at + _CHUNK])]
         ids = word_ids(list(itertools.chain.from_iterable(found)))
-        segs = np.repeat(np.array(others[at : at + _CHUNK], dtype=np.int64), [len(f) for f in found])
+        segs = np.repeat(np.array(others[at : at + _CHUNK], dtype=np.int64), list(map(len, found)))
         keys.append(np.unique(ids * n + segs))
     del vocab[_SEP]
     # a segment is in one chunk, so the chunks' pairs are distinct: sorting them is enough

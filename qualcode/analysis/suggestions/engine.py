@@ -202,8 +202,9 @@ class Suggester:
                 found.append(scored)
                 return
             suggested[scored[1] * n_codes + cue_code[scored[0]]] = True
-            merged = [np.concatenate(x) for x in zip(*found, scored, strict=True)]
-            found[:] = [tuple(a[:limit] for a in _best_per_pair(*merged, cue_code, n_codes))]
+            cue_of, seg_of, scores = (np.concatenate(x) for x in zip(*found, scored, strict=True))
+            top = _best_per_pair(cue_of, seg_of, scores, cue_code, n_codes)
+            found[:] = [(top[0][:limit], top[1][:limit], top[2][:limit])]
 
         for key, members in groups.items():
             short = len(key) <= SHORT_CUE_WORDS
@@ -226,8 +227,8 @@ class Suggester:
             flush()
         if not found:
             return (*empty, 0)
-        merged = [np.concatenate(x) for x in zip(*found, strict=True)]
-        cue_of, seg_of, scores = _best_per_pair(*merged, cue_code, n_codes)
+        cue_of, seg_of, scores = (np.concatenate(x) for x in zip(*found, strict=True))
+        cue_of, seg_of, scores = _best_per_pair(cue_of, seg_of, scores, cue_code, n_codes)
         total = len(scores) if suggested is None else int(np.count_nonzero(suggested))
         return cue_of[:limit], seg_of[:limit], scores[:limit], total
 

@@ -196,10 +196,24 @@ def _codes(session: Session, code_ids: Sequence[int] | None) -> list[CodeRow]:
 
 
 def _cues(session: Session, codes: list[CodeRow], exemplars: Iterable[CodingSpan]) -> list[Cue]:
-    texts = {r[0]: r[1] for r in session.connection().execute(text("SELECT id, text FROM source"))}
+    """Each code's cues, its exemplars in the order given. The sources are read one at a time
+    and only the excerpts kept (all the sources' text at once is hundreds of megabytes)."""
+    exemplars = list(exemplars)
+    of_source: dict[int, list[int]] = {}
+    for k, e in enumerate(exemplars):
+        of_source.setdefault(e.source_id, []).append(k)
+    excerpts = [""] * len(exemplars)
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute("SELECT id, text FROM source")
+        while row := cursor.fetchone():
+            for k in of_source.get(row[0], []):
+                excerpts[k] = row[1][exemplars[k].start : exemplars[k].end]
+    finally:
+        cursor.close()
     by_code: dict[int, list[tuple[int, str]]] = {}
-    for e in exemplars:
-        by_code.setdefault(e.code_id, []).append((e.id, texts[e.source_id][e.start : e.end]))
+    for e, excerpt in zip(exemplars, excerpts, strict=True):
+        by_code.setdefault(e.code_id, []).append((e.id, excerpt))
     cues: list[Cue] = []
     for code in codes:
         cues += cues_for_code(code.id, code.keywords, code.example, by_code.get(code.id, []))

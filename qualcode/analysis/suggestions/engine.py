@@ -24,6 +24,7 @@ randomness, ties broken by segment and cue order.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -113,7 +114,8 @@ class Suggester:
         self.corpus = corpus
         self.cues = list(cues)
         self.workers = workers
-        self._cue_words = [_distinct(words(lower(c.text))) for c in self.cues]
+        # the same word in many cues is one string (tens of thousands of exemplars share them)
+        self._cue_words = [tuple(map(sys.intern, _distinct(words(lower(c.text))))) for c in cues]
         # Typos matter in a keyword of one or two words, hardly in a passage of forty: only
         # short cues' words are matched fuzzily (against the whole vocabulary, the costly part).
         fuzzy = {w for ws in self._cue_words if len(ws) <= SHORT_CUE_WORDS for w in ws}
@@ -188,7 +190,7 @@ class Suggester:
         pairs = _Pairs(n_codes, _excluded_keys(corpus, exclude, code_index))
         groups: dict[tuple[str, ...], list[int]] = {}
         for ci, cue_words in enumerate(self._cue_words):
-            groups.setdefault(tuple(cue_words), []).append(ci)
+            groups.setdefault(cue_words, []).append(ci)
         acc = np.zeros(len(corpus), dtype=np.float32)  # scratch arrays shared by every cue
         best = np.zeros(len(corpus), dtype=np.float32)
         found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -209,7 +211,7 @@ class Suggester:
         for key, members in groups.items():
             short = len(key) <= SHORT_CUE_WORDS
             need = threshold / 100 if short else LONG_MIN_COVER
-            segs, cover = self._cover(list(key), short, need, acc, best)
+            segs, cover = self._cover(key, short, need, acc, best)
             if len(segs) and pairs.excluded_keys.size:
                 # a segment that every one of these cues' codes leaves out is not scored
                 keep = np.zeros(len(segs), dtype=bool)
@@ -285,7 +287,12 @@ class Suggester:
         return found
 
     def _cover(
-        self, cue_words: list[str], short: bool, need: float, acc: np.ndarray, best: np.ndarray
+        self,
+        cue_words: Sequence[str],
+        short: bool,
+        need: float,
+        acc: np.ndarray,
+        best: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Segments holding at least ``need`` of the cue's words, with that share (words
         weighted: 1 each in a short cue, by idf in a long one; each counted at its best
@@ -341,7 +348,11 @@ class Suggester:
     # -- step 2: full texts --------------------------------------------------------------------
 
     def _score(
-        self, cue_words: list[list[str]], cue_of: np.ndarray, seg_of: np.ndarray, cover: np.ndarray
+        self,
+        cue_words: Sequence[Sequence[str]],
+        cue_of: np.ndarray,
+        seg_of: np.ndarray,
+        cover: np.ndarray,
     ) -> np.ndarray:
         """Scores of pairs ``(cue_words[cue_of[i]], segment seg_of[i])`` with their ``cover``."""
         n_words = np.array([len(w) for w in cue_words], dtype=np.int64)[cue_of]

@@ -234,13 +234,13 @@ def _list_agg(conn: Connection, column: str) -> str:
 
 def _further_segments_sql(where: str) -> str:
     """SQL for (source, code, coder, segment) of the segments after their first one that
-    codings reach into: an index range on (source_id, start) from the first segment's end."""
+    codings reach into: the codings marked ``multi_segment`` (a partial index), and for each an
+    index range on (source_id, start) inside its span (see storage/coding_segment.py)."""
     return f"""
         SELECT cd.source_id, cd.code_id, cd.coder_id, g.id AS unit FROM coding cd
-        JOIN segment f ON f.id = cd.segment_id
         JOIN segment g ON g.source_id = cd.source_id
-            AND g.start >= f."end" AND g.start < cd."end"
-        WHERE cd."end" > f."end" AND {where}
+            AND g.start > cd.start AND g.start < cd."end" AND g.id <> cd.segment_id
+        WHERE cd.multi_segment = 1 AND {where}
     """
 
 

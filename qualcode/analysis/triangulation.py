@@ -29,6 +29,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from qualcode.analysis.retrieval import Excerpt
+from qualcode.core.collector import without_collection
 from qualcode.core.errors import QualcodeError
 from qualcode.exchange.tables import Cell, DisplayRow, DisplayTable
 from qualcode.storage.models import SOURCE_KINDS
@@ -338,6 +339,7 @@ class _Acc:
     cells: list[tuple[int, int, int, int, int]] = field(default_factory=list)
 
 
+@without_collection  # see core/collector.py
 def triangulate(
     session: Session,
     *,
@@ -403,36 +405,38 @@ def triangulate(
     acc: dict[tuple[int, str], _Acc] = {}
     left_out = 0
     if rows_of:
-        stride = int(conn.execute(text("SELECT COALESCE(MAX(id), 0) + 1 FROM source")).scalar_one())
-        # One integer key per (code, source): SQLite sorts a single key much faster than two
-        # columns, and an expression keeps it from walking an index with a lookup per row.
+        # In the order of the coding index (source, code, coder, segment, magnitude), which
+        # holds every column read here: no sort and no row read (SQLite); PostgreSQL hashes.
         sql = f"""
-            SELECT cd.code_id * {stride:d} + cd.source_id AS cell, COUNT(*),
+            SELECT cd.source_id, cd.code_id, COUNT(*),
                    SUM(cd.magnitude), COUNT(cd.magnitude),
                    SUM(CASE WHEN cd.magnitude > 0 THEN 1 ELSE 0 END),
                    SUM(CASE WHEN cd.magnitude < 0 THEN 1 ELSE 0 END)
             FROM coding cd WHERE 1 = 1 {coder_sql}
-            GROUP BY cell
+            GROUP BY cd.source_id, cd.code_id
         """
         # First per (code, group), one dictionary update per cell; then each code's figures
         # are added to the rows it counts for (itself and the codes above it): a large study has
         # hundreds of thousands of (code, source) cells and only a few dozen codes.
         by_code: dict[tuple[int, str], _Acc] = {}
-        for cell, n, msum, mn, pos, neg in conn.execute(text(sql), params):
-            code_id, sid = divmod(cell, stride)
+        last_sid, group, unit = None, None, 0
+        for sid, code_id, n, msum, mn, pos, neg in conn.execute(text(sql), params):
             if code_id not in rows_of:
                 continue
-            u = units[sid]
-            if u.group is None:
+            if sid != last_sid:  # the rows come source by source
+                u = units[sid]
+                last_sid, group, unit = sid, u.group, u.unit
+            if group is None:
                 left_out += n
                 continue
-            a = by_code.get((code_id, u.group))
+            a = by_code.get((code_id, group))
             if a is None:
-                a = by_code[(code_id, u.group)] = _Acc()
+                a = by_code[(code_id, group)] = _Acc()
             a.codings += n
-            a.units.add(u.unit)
-            a.msum += int(msum or 0)  # SUM is a Decimal on PostgreSQL
-            a.mn += mn
+            a.units.add(unit)
+            if mn:
+                a.msum += int(msum)  # SUM is a Decimal on PostgreSQL
+                a.mn += mn
             if pos or neg:
                 pos, neg = int(pos), int(neg)
                 a.pos += pos

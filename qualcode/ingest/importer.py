@@ -21,8 +21,9 @@ from qualcode.core.errors import InputError
 from qualcode.core.segmentation import SEGMENT_MODES
 from qualcode.ingest.metadata import InformantMeta, Metadata, load_metadata
 from qualcode.ingest.readers import ParsedSource, read_source
-from qualcode.storage.models import SOURCE_KINDS, AuditEntry, Informant, Segment, Source, utcnow
+from qualcode.storage.models import SOURCE_KINDS, AuditEntry, Informant, Source, utcnow
 from qualcode.storage.project import Project, audit, audit_row
+from qualcode.storage.sources import insert_segments
 
 METADATA_NAMES = ("informants.yaml", "informants.yml", "informants.csv")
 
@@ -263,8 +264,9 @@ def _table(model: type) -> Any:
 
 
 def _insert_one(conn: Connection, model: type, values: dict[str, Any]) -> int:
-    """Insert one row by Core; its new id."""
-    key = conn.execute(insert(_table(model)).values(**values)).inserted_primary_key
+    """Insert one row by Core; its new id. (The values as parameters, not ``.values()``: one
+    cached statement for every row instead of a new one to build and look up each time.)"""
+    key = conn.execute(insert(_table(model)), values).inserted_primary_key
     assert key is not None
     return int(key[0])
 
@@ -287,19 +289,8 @@ def _store(conn: Connection, plan: PlannedSource, actor: str, audits: list[dict[
             "imported_at": utcnow(),
         },
     )
-    rows = [
-        {
-            "source_id": plan.source_id,
-            "ordinal": i,
-            "start": seg.start,
-            "end": seg.end,
-            "speaker": seg.speaker,
-            "timestamp": seg.timestamp,
-        }
-        for i, seg in enumerate(plan.parsed.segments, start=1)
-    ]
-    conn.execute(insert(_table(Segment)), rows)
-    plan.segments = len(rows)
+    segments = insert_segments(conn, plan.source_id, plan.parsed.segments)
+    plan.segments = segments
     plan.parsed = ParsedSource("", [], plan.parsed.encoding, plan.parsed.warnings)
     audits.append(
         audit_row(
@@ -310,7 +301,7 @@ def _store(conn: Connection, plan: PlannedSource, actor: str, audits: list[dict[
             name=plan.name,
             file=plan.path.name,
             sha256=plan.sha256,
-            segments=len(rows),
+            segments=segments,
             kind=plan.kind,
         )
     )

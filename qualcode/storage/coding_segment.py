@@ -1,4 +1,5 @@
-"""``coding.segment_id``: the first segment each coding overlaps, kept right by the database.
+"""``coding.segment_id``: the first segment each coding overlaps, and ``coding.multi_segment``:
+whether it overlaps more; both kept right by the database.
 
 The segment of a coding is the segment of its source that holds the coding's start (the one with
 the greatest start at or before it, if that one ends after it); for a coding that starts in a gap
@@ -13,6 +14,13 @@ deleted or moved (a corrected transcript re-creates its segments), the codings w
 change are computed again: those starting between the segments on either side of it. Every
 lookup is an index seek on ``ix_segment_source_start``, never a scan of a source's segments.
 Segments of a source do not overlap (segmentation cuts the text into consecutive pieces).
+
+``multi_segment`` is 1 when a segment other than the first starts inside the coding's span (so the
+coding reaches into it), else 0. It depends on the first segment and the one after it: a changed
+segment changes it for the codings overlapping the stretch from the segment before it to the
+segment after it, which are computed again. Displays and agreement look up the further segments
+of these few codings only (a partial index holds them), instead of comparing every coding with
+its first segment.
 """
 
 from __future__ import annotations
@@ -35,26 +43,58 @@ def segment_of(source: str, start: str, end: str) -> str:
          ORDER BY g.start LIMIT 1))"""
 
 
+def multi_segment_of(source: str, start: str, end: str, segment: str) -> str:
+    """SQL (0 or 1) for whether a coding whose source, start, end and first segment are given as
+    SQL overlaps another segment: one starting inside its span that is not its first."""
+    return f"""CASE WHEN EXISTS (SELECT 1 FROM segment g
+         WHERE g.source_id = {source} AND g.start > {start} AND g.start < {end}
+           AND g.id <> COALESCE({segment}, -1)) THEN 1 ELSE 0 END"""
+
+
 _CODING = segment_of("coding.source_id", "coding.start", 'coding."end"')
+_CODING_MULTI = multi_segment_of(
+    "coding.source_id", "coding.start", 'coding."end"', "coding.segment_id"
+)
 
 
 def _recompute_around(row: str) -> str:
-    """SQL that recomputes the codings whose segment a change of segment ``row`` (``NEW`` or
-    ``OLD``) can change: those of its source starting from the previous segment's start up to the
-    next segment's start (as the segments are after the change)."""
-    return f"""UPDATE coding SET segment_id = {_CODING}
-        WHERE coding.source_id = {row}.source_id
-          AND coding.start >= COALESCE(
+    """SQL that recomputes the codings a change of segment ``row`` (``NEW`` or ``OLD``) can
+    change, as the segments are after the change. Their segment: the codings of its source
+    starting from the previous segment's start up to the next segment's start. Then, from it,
+    whether they reach further: the codings overlapping that stretch, which adds those whose
+    first segment is the previous one but which start in the gap before it."""
+    previous_start = f"""COALESCE(
               (SELECT g.start FROM segment g WHERE g.source_id = {row}.source_id
-                 AND g.start < {row}.start ORDER BY g.start DESC LIMIT 1), 0)
-          AND coding.start < COALESCE(
+                 AND g.start < {row}.start ORDER BY g.start DESC LIMIT 1), 0)"""
+    next_start = f"""COALESCE(
               (SELECT g.start FROM segment g WHERE g.source_id = {row}.source_id
                  AND g.start > {row}.start ORDER BY g.start LIMIT 1), {_NO_END})"""
+    return f"""UPDATE coding SET segment_id = {_CODING}
+        WHERE coding.source_id = {row}.source_id
+          AND coding.start >= {previous_start} AND coding.start < {next_start};
+        UPDATE coding SET multi_segment = {_CODING_MULTI}
+        WHERE coding.source_id = {row}.source_id
+          AND coding."end" > {previous_start} AND coding.start < {next_start}"""
 
 
 def backfill(conn: Connection) -> None:
     """Compute the segment of every coding (for a project made before the column existed)."""
     conn.exec_driver_sql(f"UPDATE coding SET segment_id = {_CODING}")
+
+
+def backfill_multi_segment(conn: Connection) -> None:
+    """Compute ``multi_segment`` of every coding from its segment (migration 8)."""
+    conn.exec_driver_sql(f"UPDATE coding SET multi_segment = {_CODING_MULTI}")
+
+
+# The SQLite triggers, by name: migration 8 replaces them (they gained multi_segment).
+SQLITE_TRIGGERS = (
+    "coding_segment_insert",
+    "coding_segment_update",
+    "segment_codings_insert",
+    "segment_codings_delete",
+    "segment_codings_update",
+)
 
 
 def install_triggers(conn: Connection) -> None:
@@ -78,8 +118,11 @@ def _sqlite_triggers(conn: Connection) -> None:
         ),
     }
     for name, (when, rows) in triggers.items():
-        if rows is None:  # a coding written: compute its own segment
-            body = f"UPDATE coding SET segment_id = {new_segment} WHERE id = NEW.id;"
+        if rows is None:  # a coding written: compute its own segment, then from it the rest
+            body = (
+                f"UPDATE coding SET segment_id = {new_segment} WHERE id = NEW.id; "
+                f"UPDATE coding SET multi_segment = {_CODING_MULTI} WHERE id = NEW.id;"
+            )
         else:
             body = " ".join(f"{_recompute_around(row)};" for row in rows)
         conn.exec_driver_sql(f"CREATE TRIGGER IF NOT EXISTS {name} {when} BEGIN {body} END")
@@ -89,9 +132,11 @@ def _postgresql_triggers(conn: Connection) -> None:
     # A BEFORE trigger sets the coding's own row as it is written (no second write, and
     # RETURNING shows the value); segment changes recompute the codings after the fact.
     new_segment = segment_of("NEW.source_id", "NEW.start", 'NEW."end"')
+    new_multi = multi_segment_of("NEW.source_id", "NEW.start", 'NEW."end"', "NEW.segment_id")
     conn.exec_driver_sql(
         "CREATE OR REPLACE FUNCTION coding_segment_id() RETURNS trigger AS $$ "
-        f"BEGIN NEW.segment_id := {new_segment}; RETURN NEW; END; $$ LANGUAGE plpgsql"
+        f"BEGIN NEW.segment_id := {new_segment}; NEW.multi_segment := {new_multi}; "
+        "RETURN NEW; END; $$ LANGUAGE plpgsql"
     )
     conn.exec_driver_sql("DROP TRIGGER IF EXISTS coding_segment_id ON coding")
     conn.exec_driver_sql(

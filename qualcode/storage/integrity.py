@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from qualcode.storage import models  # noqa: F401  (registers the tables)
-from qualcode.storage.coding_segment import segment_of
+from qualcode.storage.coding_segment import multi_segment_of, segment_of
 
 #: How far back the audit log's clock may step before ``check`` warns.
 CLOCK_SLACK = timedelta(seconds=5)
@@ -176,11 +176,22 @@ def _coding_segments(conn: Connection) -> list[Finding]:
         f"SELECT c.id, c.segment_id, {expected} FROM coding c "
         f"WHERE COALESCE(c.segment_id, -1) <> COALESCE({expected}, -1) ORDER BY c.id",
     )
+    multi = multi_segment_of("c.source_id", "c.start", 'c."end"', "c.segment_id")
+    reaching = _rows(
+        conn,
+        f"SELECT c.id, c.multi_segment, {multi} FROM coding c "
+        f"WHERE COALESCE(c.multi_segment, -1) <> {multi} ORDER BY c.id",
+    )
     return _listed(
         "coding segment",
         "codings",
         rows,
         lambda r: f"coding {r[0]} records segment {r[1]}, but its span starts in segment {r[2]}",
+    ) + _listed(
+        "coding segment",
+        "codings",
+        reaching,
+        lambda r: f"coding {r[0]} records multi_segment {r[1]}, but its span gives {r[2]}",
     )
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -143,7 +144,17 @@ class Coding(SQLModel, table=True):
         CheckConstraint('start >= 0 AND "end" > start', name="coding_range"),
         Index("ix_coding_source_start", "source_id", "start"),
         Index("ix_coding_code_coder", "code_id", "coder_id"),
-        Index("ix_coding_segment", "source_id", "code_id", "coder_id", "segment_id"),
+        # With the magnitude, the aggregates of displays and triangulation (counts, magnitude
+        # sums, per source and code) read this index alone, in its order: no sort, no row
+        # lookups (migration 8).
+        Index("ix_coding_segment", "source_id", "code_id", "coder_id", "segment_id", "magnitude"),
+        # The few codings over several segments (migration 8).
+        Index(
+            "ix_coding_multi_segment",
+            "source_id",
+            sqlite_where=text("multi_segment = 1"),
+            postgresql_where=text("multi_segment = 1"),
+        ),
         # A deleted coding's id is never given to a new one (SQLite's AUTOINCREMENT; PostgreSQL's
         # sequences never go back): undo history, the audit log, memos on codings and
         # conclusions keep naming codings by id after they are gone. Migration 7 for older
@@ -165,6 +176,14 @@ class Coding(SQLModel, table=True):
     # makes the ORM read it back after a write (SQLite's RETURNING would show the value from
     # before the AFTER trigger, hence no eager defaults above).
     segment_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, nullable=True, server_default=FetchedValue(), server_onupdate=FetchedValue()
+        ),
+    )
+    # 1 when the coding reaches beyond its first segment into others; written by the same
+    # triggers (NULL only until they run).
+    multi_segment: int | None = Field(
         default=None,
         sa_column=Column(
             Integer, nullable=True, server_default=FetchedValue(), server_onupdate=FetchedValue()

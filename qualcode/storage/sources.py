@@ -1,10 +1,14 @@
-"""Finding a source by the name the user typed."""
+"""Finding a source by the name the user typed; writing a source's segments."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from qualcode.core.errors import QualcodeError
+from qualcode.core.segmentation import SegmentSpan
 from qualcode.storage.models import Source
 
 
@@ -19,3 +23,25 @@ def source_ids(session: Session, names: tuple[str, ...] | list[str]) -> list[int
     """The ids of the sources named (None when none is: every source)."""
     ids = [resolve_source(session, n).id for n in names]
     return [i for i in ids if i is not None] or None
+
+
+def insert_segments(conn: Connection, source_id: int, spans: Iterable[SegmentSpan]) -> int:
+    """Insert the segments of ``source_id``, numbered from 1, in one executemany; how many.
+
+    The rows go to the driver as plain tuples: SQLAlchemy's Core insert builds and checks a
+    parameter dict per row, which was a third of a large import's time (a study brings millions
+    of segments). The SQL is the same on SQLite and PostgreSQL but for the placeholder.
+    """
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    end = conn.dialect.identifier_preparer.quote("end")  # a reserved word
+    rows = [
+        (source_id, i, seg.start, seg.end, seg.speaker, seg.timestamp)
+        for i, seg in enumerate(spans, start=1)
+    ]
+    if rows:
+        conn.exec_driver_sql(
+            f"INSERT INTO segment (source_id, ordinal, start, {end}, speaker, timestamp) "
+            f"VALUES ({', '.join([mark] * 6)})",
+            rows,
+        )
+    return len(rows)

@@ -98,3 +98,13 @@ def test_normalize_is_idempotent_and_leaves_no_cr(text: str) -> None:
     assert normalize(once) == once or once.startswith("\ufeff")
     assert "\r" not in once
     assert unicodedata.is_normalized("NFC", once)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x9F)), st.booleans())
+def test_control_characters_counted_alike_on_ascii_and_other_text(text: str, widen: bool) -> None:
+    """ASCII text is counted by a bytes translate, other text by the regex: the same count."""
+    from qualcode.core.text import _CONTROLS, _controls
+
+    if widen:
+        text += "é"  # the other path
+    assert _controls(text) == len(_CONTROLS.findall(text))

@@ -1,4 +1,5 @@
-"""``coding.segment_id`` is right on every write path, and migration 4 fills it in.
+"""``coding.segment_id`` and ``coding.multi_segment`` are right on every write path, and
+migrations 4 and 8 fill them in.
 
 The definition (qualcode/storage/coding_segment.py), computed here by brute force: the segment of
 the coding's source with the greatest start at or before the coding's start, if it ends after
@@ -54,12 +55,17 @@ def check_source(project: Project, source_id: int) -> int:
             )
         ]
         codings = conn.execute(
-            text('SELECT id, start, "end", segment_id FROM coding WHERE source_id = :s'),
+            text(
+                'SELECT id, start, "end", segment_id, multi_segment FROM coding '
+                "WHERE source_id = :s"
+            ),
             {"s": source_id},
         ).all()
-    for cid, start, end, segment_id in codings:
+    for cid, start, end, segment_id, multi in codings:
         want = expected_segment(segments, start, end)
         assert segment_id == want, (cid, start, end, segments)
+        overlapped = [g for g in segments if g[1] < end and g[2] > start]
+        assert multi == (len(overlapped) > 1), (cid, start, end, segments)
     return len(codings)
 
 

@@ -1,13 +1,15 @@
 """A project made by each earlier schema version opens and upgrades in this one, its data whole.
 
-``data/project-vN.db`` (N = 2..5) is the demo project built by the qualcode of the commit that
+``data/project-vN.db`` (N = 2..5, 7) is the demo project built by the qualcode of the commit that
 introduced schema N (``qualcode demo --no-app`` run from that commit's tree), with what that
 version added put to use by that version's own code:
 
 - v2: one coding applied through ``CodingActions`` (an undo step), by coder ``ana``;
 - v5: a rejected suggestion, and ``source replace`` of hadi-sutrisno (the corrected text of
   docs/source-replace.md: a revision and one coding flagged for review), and an analytic memo
-  on the flagged coding 68 (before memo.kind existed).
+  on the flagged coding 68 (before memo.kind existed);
+- v7: coding 107 applied and removed through ``CodingActions`` by coder ``ana`` (its id is
+  taken: the next coding must not reuse it).
 
 ``project-v1.db`` (the first schema) is tested in test_coding_actions.py. Add a file here for
 every new schema version.
@@ -40,7 +42,7 @@ def raw_counts(db: Path) -> dict[str, int]:
         conn.close()
 
 
-@pytest.fixture(params=[2, 3, 4, 5])
+@pytest.fixture(params=[2, 3, 4, 5, 7])
 def old(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[int, Path]:
     version: int = request.param
     copy = tmp_path / f"v{version}.db"
@@ -95,3 +97,19 @@ def test_v5_revision_review_and_rejection_survive_and_undo(tmp_path: Path) -> No
         rejected = conn.execute(text("SELECT COUNT(*) FROM suggestion_rejection")).scalar_one()
     assert tuple(memo) == ("coding", 68, "analytic", "check the rewording")
     assert rejected == 1
+
+
+def test_v7_index_covers_magnitudes_and_removed_ids_stay_taken(tmp_path: Path) -> None:
+    db = tmp_path / "v7.db"
+    shutil.copy(DATA / "project-v7.db", db)
+    with Project.open(db) as p:
+        with p.read() as s:
+            conn = s.connection()
+            index = conn.execute(
+                text("SELECT sql FROM sqlite_master WHERE name = 'ix_coding_segment'")
+            ).scalar_one()
+            seg = conn.execute(text('SELECT source_id, start, "end" FROM segment LIMIT 1')).one()
+            code = conn.execute(text("SELECT id FROM code WHERE path LIKE '%/%' LIMIT 1")).scalar()
+        made = CodingActions(p, "ana").apply(seg[0], code, seg[1], seg[2])
+    assert index.endswith("(source_id, code_id, coder_id, segment_id, magnitude)")
+    assert made.coding_id == 108

@@ -115,6 +115,11 @@ CASES: dict[str, tuple[list[str], str, str]] = {
         "coding segment",
         "coding 1 records segment 3, but its span starts in segment 2",
     ),
+    "stale mark of a coding over several segments": (
+        ["UPDATE coding SET multi_segment = 1 WHERE id = 1"],
+        "coding segment",
+        "coding 1 records multi_segment 1, but its span gives 0",
+    ),
     "audit entries deleted behind the triggers": (
         [
             "DROP TRIGGER audit_log_no_delete",

@@ -23,6 +23,7 @@ from qualcode.analysis.displays.drill import cell_excerpts
 from qualcode.analysis.displays.scope import resolve_scope
 from qualcode.analysis.displays.spec import CELLS, KINDS, DisplaySpec
 from qualcode.analysis.displays.timeline import time_ordered
+from qualcode.core.collector import without_collection
 from qualcode.exchange.tables import DisplayTable
 from qualcode.storage.codes import magnitude_scale
 
@@ -45,6 +46,7 @@ _BUILDERS = {
 }
 
 
+@without_collection  # see core/collector.py: a third of the time at scale
 def build_display(session: Session, spec: DisplaySpec, fmt: str = "table") -> DisplayTable:
     """Build the display ``spec`` asks for. ``fmt`` matters only to the co-occurrence table,
     whose CSV and JSON carry the c-coefficient as separate numeric columns."""

@@ -84,17 +84,27 @@ class Ctx:
 
     def value(self, agg: C.Agg | None, summary: str | None) -> Cell:
         """The cell's content; ``agg`` None means missing."""
-        if agg is None:
-            return None
-        if self.mode == "count":
-            return agg.segments
-        if self.mode == "magnitude":
-            return C.magnitude_text(agg, self.scale_max)
-        if self.mode == "presence":
-            return C.presence(agg, self.scale_max)
-        if self.mode == "quotes":
-            return C.quote_text(agg, self.spec.quotes, self.cite)
-        return summary or ""
+        return self.valuer()(agg, summary)
+
+    def valuer(self) -> Callable[[C.Agg | None, str | None], Cell]:
+        """``value`` for this display's cell mode, chosen once: a display at scale has tens of
+        thousands of cells."""
+        mode, scale_max = self.mode, self.scale_max
+
+        def content(agg: C.Agg | None, summary: str | None) -> Cell:
+            if agg is None:
+                return None
+            if mode == "magnitude":
+                return C.magnitude_text(agg, scale_max)
+            if mode == "presence":
+                return C.presence(agg, scale_max)
+            if mode == "quotes":
+                return C.quote_text(agg, self.spec.quotes, self.cite)
+            return summary or ""
+
+        if mode == "count":
+            return lambda agg, _: None if agg is None else agg.segments
+        return content
 
     def mode_note(self) -> str:
         return {
@@ -132,6 +142,12 @@ def assemble(
         agg = None if key in axis.missing else cells.get((key, col), NOTHING)
         return agg, summaries.get(pair)
 
+    def row_entries(key: Hashable, summary_key: str) -> list[tuple[C.Agg | None, str | None]]:
+        """``entry`` for every column of a row (the loop of a display at scale: inlined)."""
+        if summaries or key in axis.missing:
+            return [entry(key, k, summary_key) for k in range(len(scope.columns))]
+        return [(cells.get((key, k), NOTHING), None) for k in range(len(scope.columns))]
+
     if codes_as_rows:
         columns, column_keys = axis.labels, axis.summary_keys
         for k, column in enumerate(scope.columns):
@@ -144,7 +160,7 @@ def assemble(
         groups = axis.groups or [None] * len(axis.keys)
         entries = list(zip(axis.keys, axis.labels, axis.summary_keys, groups, strict=True))
         for i, (key, label, skey, group) in enumerate(entries):
-            found = [entry(key, k, skey) for k in range(len(scope.columns))]
+            found = row_entries(key, skey)
             grid.append((label, group, False, skey, found))
             last_of_group = i + 1 == len(entries) or entries[i + 1][3] != group
             if subtotals is not None and group in subtotals and last_of_group:
@@ -159,8 +175,9 @@ def assemble(
                     for k, column in enumerate(scope.columns)
                 ]
                 grid.append((f"{group} (total)", group, True, group, found))
+    value = ctx.valuer()
     rows = [
-        DisplayRow(label, [ctx.value(a, s) for a, s in found], group, subtotal)
+        DisplayRow(label, [value(a, s) for a, s in found], group, subtotal)
         for label, group, subtotal, _, found in grid
     ]
     notes = [ctx.mode_note()]

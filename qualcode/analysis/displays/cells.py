@@ -67,7 +67,11 @@ def gather(
         key = key_of(fact)
         if key is None:
             return None
-        return cells.setdefault((key, int(fact[-1])), Agg())  # type: ignore[call-overload]
+        at = (key, int(fact[-1]))
+        agg = cells.get(at)
+        if agg is None:  # (setdefault would build an Agg for every fact, found or not)
+            agg = cells[at] = Agg()
+        return agg
 
     for fact, n in (counts or {}).items():
         if (agg := cell(fact)) is not None:

@@ -82,9 +82,10 @@ def _code_join(scope: Scope) -> str:
     return f"JOIN colmap m ON m.code_id = {code}"
 
 
-# Every coding knows its first segment (``coding.segment_id``, kept by the database: see
-# storage/coding_segment.py); only the few codings that end after that segment ends (found by
-# primary key) reach into further ones, found by a range of the segment index from its end.
+# Every coding knows its first segment (``coding.segment_id``) and whether it reaches into more
+# (``coding.multi_segment``), both kept by the database (see storage/coding_segment.py); only
+# those few, found by their partial index, are looked at again: their further segments are the
+# ones starting inside their span, other than the first, found by a range of the segment index.
 # Segments of a source do not overlap, so these are all the segments a coding overlaps.
 def _overlapped_segments(scope: Scope, select: str) -> str:
     """``SELECT {select}`` for every coding ``cd`` (of column ``m``, within the filters) and
@@ -104,10 +105,9 @@ def _further_segments(scope: Scope, select: str) -> str:
     return f"""
         SELECT {select}
         FROM coding cd {_code_join(scope)}
-        JOIN segment f ON f.id = cd.segment_id
         JOIN segment g ON g.source_id = cd.source_id
-            AND g.start >= f."end" AND g.start < cd."end"
-        WHERE cd."end" > f."end" AND {_where(scope)}
+            AND g.start > cd.start AND g.start < cd."end" AND g.id <> cd.segment_id
+        WHERE cd.multi_segment = 1 AND {_where(scope)}
     """
 
 

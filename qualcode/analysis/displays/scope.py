@@ -17,6 +17,7 @@ import difflib
 import json
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -168,6 +169,7 @@ def resolve_scope(conn: Connection, spec: DisplaySpec) -> Scope:
     )
 
 
+@lru_cache(maxsize=4096)  # roles repeat in every row; names of thousands of informants don't
 def collate(text: str) -> str:
     """A sort key for names: case and accents ignored (Çetin sorts with C, not after Z)."""
     if text.isascii():  # nothing to decompose: the common case, for thousands of rows

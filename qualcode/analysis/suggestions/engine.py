@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from qualcode.analysis.suggestions.corpus import SegmentCorpus, lower, words
+from qualcode.analysis.suggestions.corpus import SegmentCorpus, lower, sorted_distinct, words
 
 WORD_CUTOFF = 80  # fuzz.ratio of a cue word and a corpus word: a typo in five letters passes
 SHORT_CUE_WORDS = 4  # up to this many words a cue is a phrase to find; longer, a passage
@@ -341,8 +341,11 @@ class Suggester:
         keep = share >= need - 1e-6
         segs, share = segs[keep], share[keep]
         if len(touched) > 1:  # a segment holding several of the words appears once
-            segs, first = np.unique(segs, return_index=True)
-            share = share[first]
+            order = np.argsort(segs)  # copies of a segment have the same share
+            segs, share = segs[order], share[order]
+            first = np.ones(len(segs), dtype=bool)
+            first[1:] = segs[1:] != segs[:-1]
+            segs, share = segs[first], share[first]
         return segs.astype(np.int64), share
 
     # -- step 2: full texts --------------------------------------------------------------------
@@ -380,7 +383,8 @@ class Suggester:
 
     def _lows(self, segs: np.ndarray) -> list[str]:
         """The lower-cased texts of ``segs`` (repeats included), each made once."""
-        distinct, at = np.unique(segs, return_inverse=True)
+        distinct = sorted_distinct(segs)
+        at = np.searchsorted(distinct, segs)
         return list(map(self.corpus.lows_of(distinct).__getitem__, at.tolist()))
 
     def _suggestion(self, cue_index: int, seg: int, score: float) -> Suggestion:
@@ -440,7 +444,7 @@ def _excluded_keys(
         return np.empty(0, dtype=np.int64)
     segs, codes = np.array(pairs, dtype=np.int64).reshape(-1, 2).T
     at = corpus.indexes(segs)
-    return np.unique(at[at >= 0] * len(code_index) + codes[at >= 0])
+    return sorted_distinct(at[at >= 0] * len(code_index) + codes[at >= 0])
 
 
 def _exact(corpus: SegmentCorpus, word: str) -> tuple[np.ndarray, np.ndarray]:

@@ -330,11 +330,12 @@ class Suggester:
         if not touched or total == 0:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         if sum(len(t) for t in touched) > len(corpus) // 4:  # cheaper to scan every segment
-            segs = np.flatnonzero(acc)
-            share = acc[segs] / np.float32(total)
-            acc[segs] = 0
-            keep = share >= need - 1e-6
-            return segs[keep].astype(np.int64), share[keep]
+            # on the whole array at once: a mask of the few that pass, not indexes of all held
+            shares = acc / np.float32(total)
+            segs = np.flatnonzero((shares >= need - 1e-6) & (acc != 0))
+            share = shares[segs]
+            acc.fill(0)
+            return segs, share
         segs = np.concatenate(touched) if len(touched) > 1 else touched[0]
         share = acc[segs] / np.float32(total)
         acc[segs] = 0

@@ -373,8 +373,9 @@ def suggestions(corpus: Corpus, db: Path, runs: int) -> dict[str, Any]:
     mod = _optional("qualcode.analysis.suggestions")
     if corpus.scale == "L" and not os.environ.get("QUALCODE_BENCH_SUGGEST_L"):
         raise Unavailable(
-            "not run at L by default (at M, 212,611 segments, one run takes over a minute and "
-            "1 GB; L has 9x the segments): set QUALCODE_BENCH_SUGGEST_L=1"
+            "not run at L by default (the coder's exemplars grow with the corpus, so the work "
+            "grows with its square: about 30 s of CPU at M, about an hour at L, which has 9x "
+            "the segments and 9x the exemplars): set QUALCODE_BENCH_SUGGEST_L=1"
         )
     project = Project.open(db)
     try:

@@ -8,10 +8,10 @@ accepting and rejecting are writes, in ``storage/suggestions.py``.
 from __future__ import annotations
 
 import random
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -196,10 +196,24 @@ def _codes(session: Session, code_ids: Sequence[int] | None) -> list[CodeRow]:
 
 
 def _cues(session: Session, codes: list[CodeRow], exemplars: Iterable[CodingSpan]) -> list[Cue]:
-    texts = {r[0]: r[1] for r in session.connection().execute(text("SELECT id, text FROM source"))}
+    """Each code's cues, its exemplars in the order given. The sources are read one at a time
+    and only the excerpts kept (all the sources' text at once is hundreds of megabytes)."""
+    exemplars = list(exemplars)
+    of_source: dict[int, list[int]] = {}
+    for k, e in enumerate(exemplars):
+        of_source.setdefault(e.source_id, []).append(k)
+    excerpts = [""] * len(exemplars)
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute("SELECT id, text FROM source")
+        while row := cursor.fetchone():
+            for k in of_source.get(row[0], []):
+                excerpts[k] = row[1][exemplars[k].start : exemplars[k].end]
+    finally:
+        cursor.close()
     by_code: dict[int, list[tuple[int, str]]] = {}
-    for e in exemplars:
-        by_code.setdefault(e.code_id, []).append((e.id, texts[e.source_id][e.start : e.end]))
+    for e, excerpt in zip(exemplars, excerpts, strict=True):
+        by_code.setdefault(e.code_id, []).append((e.id, excerpt))
     cues: list[Cue] = []
     for code in codes:
         cues += cues_for_code(code.id, code.keywords, code.example, by_code.get(code.id, []))
@@ -208,19 +222,21 @@ def _cues(session: Session, codes: list[CodeRow], exemplars: Iterable[CodingSpan
 
 def _covered(corpus: SegmentCorpus, codings: Iterable[CodingSpan]) -> set[tuple[int, int]]:
     """``(segment_id, code_id)`` of every segment a coding overlaps."""
-    where: dict[int, tuple[int, int]] = {}  # source -> its first and last index + 1
-    for i, source_id in enumerate(corpus.source_ids):  # by source and ordinal, so by start
-        first, _ = where.get(source_id, (i, i))
-        where[source_id] = (first, i + 1)
-    starts, ends = corpus.starts, corpus.ends
+    if not len(corpus):
+        return set()
+    src = corpus.source_ids  # by source and ordinal: a source's segments are together
+    cut = (np.flatnonzero(src[1:] != src[:-1]) + 1).tolist()
+    firsts, lasts = [0, *cut], [*cut, len(src)]
+    where = dict(zip(src[firsts].tolist(), zip(firsts, lasts, strict=True), strict=True))
+    starts, ends, ids = corpus.starts, corpus.ends, corpus.segment_ids
     out: set[tuple[int, int]] = set()
     for c in codings:
         if c.source_id not in where:
             continue
         first, last = where[c.source_id]
-        lo = max(first, bisect_right(starts, c.start, first, last) - 1)
-        hi = bisect_left(starts, c.end, first, last)
+        lo = max(first, int(np.searchsorted(starts[first:last], c.start, "right")) + first - 1)
+        hi = int(np.searchsorted(starts[first:last], c.end, "left")) + first
         for i in range(lo, hi):
             if starts[i] < c.end and c.start < ends[i]:
-                out.add((corpus.segment_ids[i], c.code_id))
+                out.add((int(ids[i]), c.code_id))
     return out

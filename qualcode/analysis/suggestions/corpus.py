@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 from sqlalchemy import text
@@ -22,7 +23,7 @@ from qualcode.analysis.search import _ASCII_NON_WORD
 from qualcode.analysis.search import _lower as lower
 from qualcode.analysis.search import _words as words
 
-__all__ = ["SegmentCorpus", "SegmentRow", "lower", "words"]
+__all__ = ["SegmentCorpus", "SegmentRow", "lower", "sorted_distinct", "words"]
 
 
 @dataclass(frozen=True)
@@ -36,77 +37,123 @@ class SegmentRow:
 
 
 class SegmentCorpus:
-    """Segments (as columns), their lower-cased text, the vocabulary and each word's postings."""
+    """Segments (as numpy columns), their text, the vocabulary and each word's postings.
+
+    A segment's text is a slice of a longer string held once (its source's text), and its
+    lower-cased text is made when asked for: at a million segments, a string object per segment
+    (twice, as written and lower-cased) would be most of the memory.
+    """
 
     def __init__(self, rows: Iterable[SegmentRow]) -> None:
         rows = list(rows)
         self._setup(
-            [r.segment_id for r in rows],
-            [r.source_id for r in rows],
-            [r.ordinal for r in rows],
-            [r.start for r in rows],
-            [r.end for r in rows],
+            np.array([r.segment_id for r in rows], dtype=np.int64),
+            np.array([r.source_id for r in rows], dtype=np.int64),
+            np.array([r.ordinal for r in rows], dtype=np.int64),
+            np.array([r.start for r in rows], dtype=np.int64),
+            np.array([r.end for r in rows], dtype=np.int64),
             [r.text for r in rows],
+            np.arange(len(rows), dtype=np.int64),
+            np.zeros(len(rows), dtype=np.int64),
         )
 
     @classmethod
     def from_session(cls, session: Session, source_ids: list[int] | None = None) -> SegmentCorpus:
-        """Every segment (of ``source_ids``, if given), by source and ordinal; each source's text
-        is read once and sliced here (cheaper than ``substr`` per segment in SQLite), the rows
-        straight from the DB-API cursor (SQLAlchemy's row objects cost seconds for 200,000)."""
+        """Every segment (of ``source_ids``, if given), by source and ordinal. Each source's
+        text is read once and its segments are slices of it (cheaper than ``substr`` per segment
+        in SQLite); the rows come straight from the DB-API cursor, a batch at a time, into numpy
+        columns (SQLAlchemy's row objects cost seconds for 200,000, and a tuple per row is
+        hundreds of megabytes at a million)."""
         conn = session.connection()
-        texts = {r[0]: r[1] for r in conn.execute(text("SELECT id, text FROM source"))}
         cursor = conn.connection.cursor()
+        wanted = None if source_ids is None else set(source_ids)
+        columns: list[np.ndarray] = []
         try:
             cursor.execute(
                 'SELECT id, source_id, ordinal, start, "end" FROM segment '
                 "ORDER BY source_id, ordinal"
             )
-            rows = cursor.fetchall()
+            while batch := cursor.fetchmany(65536):
+                if wanted is not None:
+                    batch = [r for r in batch if r[1] in wanted]
+                if batch:
+                    columns.append(np.array(batch, dtype=np.int64).reshape(-1, 5))
         finally:
             cursor.close()
-        if source_ids is not None:
-            wanted = set(source_ids)
-            rows = [r for r in rows if r[1] in wanted]
+        table = np.concatenate(columns) if columns else np.empty((0, 5), dtype=np.int64)
+        ids, sources, ordinals, starts, ends = (np.ascontiguousarray(c) for c in table.T)
+        del table, columns
+        used = set(sorted_distinct(sources).tolist())
+        texts: list[str] = []  # the sources' texts, once each
+        position: dict[int, int] = {}
+        for source_id, body in conn.execute(text("SELECT id, text FROM source ORDER BY id")):
+            if source_id in used:
+                position[source_id] = len(texts)
+                texts.append(body)
+        text_of = np.fromiter((position[s] for s in sources.tolist()), np.int64, len(sources))
         corpus = cls.__new__(cls)
-        columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(5)]
-        ids, sources, ordinals, starts, ends = columns
-        segment_texts = [texts[s][a:b] for s, a, b in zip(sources, starts, ends, strict=True)]
-        corpus._setup(ids, sources, ordinals, starts, ends, segment_texts)
+        corpus._setup(ids, sources, ordinals, starts, ends, texts, text_of, starts)
         return corpus
 
     def _setup(
         self,
-        ids: list[int],
-        sources: list[int],
-        ordinals: list[int],
-        starts: list[int],
-        ends: list[int],
+        ids: np.ndarray,
+        sources: np.ndarray,
+        ordinals: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
         texts: list[str],
+        text_of: np.ndarray,
+        offsets: np.ndarray,
     ) -> None:
+        """Columns of the segments; segment ``i``'s text is ``texts[text_of[i]]`` from
+        ``offsets[i]``, ``ends[i] - starts[i]`` characters long."""
         self.segment_ids, self.source_ids, self.ordinals = ids, sources, ordinals
-        self.starts, self.ends, self.texts = starts, ends, texts
-        self.lows = [lower(t) for t in texts]
-        self.index_of = {g: i for i, g in enumerate(ids)}
-        segs, word_ids, vocab = _tokens(self.lows)
-        n = max(1, len(ids))
-        keys = np.sort(word_ids * n + segs)  # one posting per (word, segment), sorted
-        if len(keys):
-            keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+        self.starts, self.ends = starts, ends
+        self._texts, self._text_of, self._offsets = texts, text_of, offsets
+        self.texts = _Texts(self, lowered=False)
+        self.lows = _Texts(self, lowered=True)
+        self._by_id = np.argsort(ids, kind="stable")  # segment ids -> indexes, by binary search
+        vocab, self._posting_segments, self._bounds = _index(len(ids), self.lows_of)
         self.vocab = list(vocab)
         self.vocab_id = vocab
-        self._posting_segments = (keys % n).astype(np.int64)
-        self._bounds = np.searchsorted(keys // n, np.arange(len(vocab) + 1))
         self.df = np.diff(self._bounds)  # segments holding each word
+
+    def text(self, i: int) -> str:
+        at = int(self._offsets[i])
+        return self._texts[self._text_of[i]][at : at + int(self.ends[i] - self.starts[i])]
+
+    def lows_of(self, indexes: np.ndarray | Sequence[int]) -> list[str]:
+        """The lower-cased texts of the segments at ``indexes`` (one loop, for many at once)."""
+        at = np.asarray(indexes, dtype=np.int64)
+        texts = self._texts
+        return [
+            lower(texts[t][a:b])
+            for t, a, b in zip(
+                self._text_of[at].tolist(),
+                self._offsets[at].tolist(),
+                (self._offsets[at] + self.ends[at] - self.starts[at]).tolist(),
+                strict=True,
+            )
+        ]
+
+    def indexes(self, segment_ids: np.ndarray) -> np.ndarray:
+        """The index of each of ``segment_ids`` in the columns; -1 for one not in the corpus."""
+        if not len(self):
+            return np.full(len(segment_ids), -1, dtype=np.int64)
+        ordered = self.segment_ids[self._by_id]
+        at = np.searchsorted(ordered, segment_ids)
+        at[at == len(ordered)] = 0
+        return np.where(ordered[at] == segment_ids, self._by_id[at], -1)
 
     def row(self, i: int) -> SegmentRow:
         return SegmentRow(
-            self.segment_ids[i],
-            self.source_ids[i],
-            self.ordinals[i],
-            self.starts[i],
-            self.ends[i],
-            self.texts[i],
+            int(self.segment_ids[i]),
+            int(self.source_ids[i]),
+            int(self.ordinals[i]),
+            int(self.starts[i]),
+            int(self.ends[i]),
+            self.text(i),
         )
 
     def __len__(self) -> int:
@@ -121,6 +168,39 @@ class SegmentCorpus:
         return math.log((len(self) + 1) / (df + 1)) + 0.1
 
 
+class _Texts(Sequence[str]):
+    """The segments' texts (or lower-cased texts), made one at a time when asked for."""
+
+    def __init__(self, corpus: SegmentCorpus, lowered: bool) -> None:
+        self._corpus, self._lowered = corpus, lowered
+
+    def __len__(self) -> int:
+        return len(self._corpus)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        t = self._corpus.text(i)
+        return lower(t) if self._lowered else t
+
+
+def sorted_distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` by sorting: numpy 2.4's ``np.unique`` is some 40 times slower than
+    ``np.sort`` on the integer arrays here, and it was most of the index's build time."""
+    out = np.sort(values)
+    if len(out) > 1:
+        out = out[np.concatenate(([True], out[1:] != out[:-1]))]
+    return out
+
+
 # A token between segments in one joined string: neither a word character nor whitespace for
 # str.split (which splits at \x1c-\x1f too); a segment holding one takes the regex path.
 _SEP = "\x00"
@@ -128,28 +208,52 @@ _SEP = "\x00"
 _SPLIT = str.maketrans({**_ASCII_NON_WORD, ord(_SEP): _SEP})
 
 
-def _tokens(lows: list[str]) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
-    """The segment (index) and word id of every word of every segment, and the vocabulary.
+_CHUNK = 4096  # segments tokenized at a time: their tokens, not the corpus's, are held at once
 
-    ASCII segments are joined and split in one call, a separator token between them, and the
-    segment of each word is counted from the separators by numpy; the others go word by regex.
-    Word ids come from ``dict.fromkeys`` and ``map``, which loop in C, not in Python.
+
+def _index(
+    count: int, lows_of: Callable[[Sequence[int]], list[str]]
+) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """The vocabulary of ``count`` segments whose lower-cased texts ``lows_of`` gives (word ->
+    id, in order of first occurrence) and the postings: the segments holding word ``w`` are
+    ``postings[bounds[w]:bounds[w + 1]]``, ascending.
+
+    ASCII segments are joined and split a chunk at a time, a separator token between them, and
+    the segment of each word is counted from the separators by numpy; the others go word by
+    regex, after them. Word ids come from ``map`` over a dictionary, which loops in C, not in
+    Python. Each chunk keeps only its distinct ``(word, segment)`` pairs as integers, so memory
+    follows the postings, not the tokens (a string object per word occurrence, gigabytes).
     """
-    fast = [low.isascii() and _SEP not in low for low in lows]
-    ascii_at = np.array([i for i, ok in enumerate(fast) if ok], dtype=np.int64)
-    tokens = f" {_SEP} ".join(lows[i] for i in ascii_at).translate(_SPLIT).split()
-    seg_list = []
-    for i, low in enumerate(lows):
-        if not fast[i]:
-            found = words(low)
-            tokens += found
-            seg_list.append(np.full(len(found), i, dtype=np.int64))
-    vocab = {w: i - 1 for i, w in enumerate(dict.fromkeys(itertools.chain((_SEP,), tokens)))}
-    ids = np.fromiter(map(vocab.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-    del vocab[_SEP]  # id -1: the separator, not a word
-    n_ascii = len(tokens) - sum(len(x) for x in seg_list)
-    marks = ids[:n_ascii] == -1
-    ascii_segs = ascii_at[np.cumsum(marks)[~marks]] if len(ascii_at) else ascii_at
-    segs = np.concatenate([ascii_segs, *seg_list])
-    ids = np.concatenate([ids[:n_ascii][~marks], ids[n_ascii:]])
-    return segs, ids, vocab
+    n = max(1, count)
+    vocab: dict[str, int] = {_SEP: -1}  # id -1: the separator, not a word
+    keys: list[np.ndarray] = []  # word * n + segment, per chunk
+    others: list[int] = []  # segments for the regex
+
+    def word_ids(tokens: list[str]) -> np.ndarray:
+        for word in dict.fromkeys(tokens):
+            if word not in vocab:
+                vocab[word] = len(vocab) - 1
+        return np.fromiter(map(vocab.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+
+    for at in range(0, count, _CHUNK):
+        chunk = lows_of(range(at, min(at + _CHUNK, count)))
+        fast = [low.isascii() and _SEP not in low for low in chunk]
+        others += [at + k for k, ok in enumerate(fast) if not ok]
+        part = np.array([at + k for k, ok in enumerate(fast) if ok], dtype=np.int64)
+        joined = f" {_SEP} ".join([low for low, ok in zip(chunk, fast, strict=True) if ok])
+        ids = word_ids(joined.translate(_SPLIT).split())
+        marks = ids == -1
+        keys.append(sorted_distinct(ids[~marks] * n + part[np.cumsum(marks)[~marks]]))
+    for at in range(0, len(others), _CHUNK):
+        found = [words(low) for low in lows_of(others[at : at + _CHUNK])]
+        ids = word_ids(list(itertools.chain.from_iterable(found)))
+        segs = np.repeat(np.array(others[at : at + _CHUNK], dtype=np.int64), list(map(len, found)))
+        keys.append(sorted_distinct(ids * n + segs))
+    del vocab[_SEP]
+    # a segment is in one chunk, so the chunks' pairs are distinct: sorting them is enough
+    flat = np.concatenate(keys) if keys else np.empty(0, np.int64)
+    keys.clear()
+    flat.sort()  # in place, as the remainder below: the keys are the index's largest array
+    bounds = np.searchsorted(flat, np.arange(len(vocab) + 1, dtype=np.int64) * n)
+    np.remainder(flat, n, out=flat)
+    return vocab, flat.astype(np.int32 if n < 2**31 else np.int64), bounds

@@ -24,13 +24,14 @@ randomness, ties broken by segment and cue order.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from qualcode.analysis.suggestions.corpus import SegmentCorpus, lower, words
+from qualcode.analysis.suggestions.corpus import SegmentCorpus, lower, sorted_distinct, words
 
 WORD_CUTOFF = 80  # fuzz.ratio of a cue word and a corpus word: a typo in five letters passes
 SHORT_CUE_WORDS = 4  # up to this many words a cue is a phrase to find; longer, a passage
@@ -38,6 +39,7 @@ LONG_MIN_COVER = 0.3  # share of a passage's (idf-weighted) words a segment need
 COMMON_SHARE = 0.05  # words in more than this share of segments (and > COMMON_MIN) are ignored
 COMMON_MIN = 50  # in long cues: they are function words ("the", "dan", "yang")
 _CDIST_BLOCK = 256  # cue words per cdist call: bounds the score matrix's memory
+_SCORE_BLOCK = 1 << 18  # candidate pairs per cpdist call: bounds the candidates' memory
 DEFAULT_THRESHOLD = 75.0
 
 
@@ -112,7 +114,8 @@ class Suggester:
         self.corpus = corpus
         self.cues = list(cues)
         self.workers = workers
-        self._cue_words = [_distinct(words(lower(c.text))) for c in self.cues]
+        # the same word in many cues is one string (tens of thousands of exemplars share them)
+        self._cue_words = [tuple(map(sys.intern, _distinct(words(lower(c.text))))) for c in cues]
         # Typos matter in a keyword of one or two words, hardly in a passage of forty: only
         # short cues' words are matched fuzzily (against the whole vocabulary, the costly part).
         fuzzy = {w for ws in self._cue_words if len(ws) <= SHORT_CUE_WORDS for w in ws}
@@ -132,13 +135,12 @@ class Suggester:
         segment and code; ``exclude`` holds ``(segment_id, code_id)`` pairs not to suggest
         (already coded, rejected). Only the first ``limit`` are made into :class:`Suggestion`
         objects (their matched phrases located); ``total`` counts them all."""
-        cue_of, seg_of, scores = self.rank(threshold, exclude)
-        shown = len(scores) if limit is None else min(limit, len(scores))
+        cue_of, seg_of, scores, total = self._ranked(threshold, exclude, limit)
         out = Suggestions(
             self._suggestion(int(cue_of[i]), int(seg_of[i]), round(float(scores[i]), 1))
-            for i in range(shown)
+            for i in range(len(scores))
         )
-        out.total = len(scores)
+        out.total = total
         return out
 
     def pairs(
@@ -158,45 +160,108 @@ class Suggester:
         exclude: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset(),
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(cue, segment index, score)`` arrays of every suggestion, best first."""
+        cue_of, seg_of, scores, _ = self._ranked(threshold, exclude, None)
+        return cue_of, seg_of, scores
+
+    def _ranked(
+        self,
+        threshold: float,
+        exclude: set[tuple[int, int]] | frozenset[tuple[int, int]],
+        limit: int | None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """The first ``limit`` suggestions (all if None) as ``(cue, segment index, score)``
+        arrays, best first, and how many there are in all.
+
+        Cues with the same words (an excerpt the coder coded with several codes) have the same
+        cover and score everywhere: each distinct word list is covered and scored once, then
+        given to each of its cues. Candidates are scored in blocks of ``_SCORE_BLOCK`` pairs and
+        only those reaching ``threshold`` are kept; with a ``limit``, only the best ``limit``
+        (segment, code) pairs so far are kept between blocks, and the others are counted in a
+        bitmap, so memory follows the limit, not the suggestions. None of this changes what is
+        suggested: a pair dropped from the best so far can only come back with a better score
+        from a later block, which is then its best."""
         corpus = self.corpus
         empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32))
         if not len(corpus) or not self.cues:
-            return empty
-        code_ids = sorted({c.code_id for c in self.cues})
-        code_index = {c: i for i, c in enumerate(code_ids)}
-        by_code: dict[int, list[int]] = {}
-        for s, c in exclude:
-            if s in corpus.index_of:
-                by_code.setdefault(c, []).append(corpus.index_of[s])
-        excluded = {c: np.array(sorted(v), dtype=np.int64) for c, v in by_code.items()}
+            return (*empty, 0)
+        n_codes = len({c.code_id for c in self.cues})
+        code_index = {c: i for i, c in enumerate(sorted({c.code_id for c in self.cues}))}
+        cue_code = np.array([code_index[c.code_id] for c in self.cues], dtype=np.int64)
+        pairs = _Pairs(n_codes, _excluded_keys(corpus, exclude, code_index))
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for ci, cue_words in enumerate(self._cue_words):
+            groups.setdefault(cue_words, []).append(ci)
         acc = np.zeros(len(corpus), dtype=np.float32)  # scratch arrays shared by every cue
         best = np.zeros(len(corpus), dtype=np.float32)
-        pair_cue, pair_seg, pair_cover = [], [], []
-        for ci, (cue, cue_words) in enumerate(zip(self.cues, self._cue_words, strict=True)):
-            short = len(cue_words) <= SHORT_CUE_WORDS
+        found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        suggested = None if limit is None else np.zeros(len(corpus) * n_codes, dtype=bool)
+        block: list[tuple[list[int], np.ndarray, np.ndarray]] = []
+        in_block = 0
+
+        def flush() -> None:
+            scored = self._score_block(block, threshold, cue_code, pairs)
+            if suggested is None:
+                found.append(scored)
+                return
+            suggested[scored[1] * n_codes + cue_code[scored[0]]] = True
+            cue_of, seg_of, scores = (np.concatenate(x) for x in zip(*found, scored, strict=True))
+            top = _best_per_pair(cue_of, seg_of, scores, cue_code, n_codes)
+            found[:] = [(top[0][:limit], top[1][:limit], top[2][:limit])]
+
+        for key, members in groups.items():
+            short = len(key) <= SHORT_CUE_WORDS
             need = threshold / 100 if short else LONG_MIN_COVER
-            segs, cover = self._cover(cue_words, short, need, acc, best)
-            if cue.code_id in excluded and len(segs):
-                mask = ~np.isin(segs, excluded[cue.code_id])
-                segs, cover = segs[mask], cover[mask]
-            pair_cue.append(np.full(len(segs), ci, dtype=np.int64))
-            pair_seg.append(segs)
-            pair_cover.append(cover)
-        cue_of = np.concatenate(pair_cue)
-        seg_of = np.concatenate(pair_seg).astype(np.int64)
-        scores = self._score(cue_of, seg_of, np.concatenate(pair_cover))
+            segs, cover = self._cover(key, short, need, acc, best)
+            if len(segs) and pairs.excluded_keys.size:
+                # a segment that every one of these cues' codes leaves out is not scored
+                keep = np.zeros(len(segs), dtype=bool)
+                for ci in members:
+                    keep |= ~pairs.excluded(segs, cue_code[ci])
+                segs, cover = segs[keep], cover[keep]
+            if not len(segs):
+                continue
+            block.append((members, segs, cover))
+            in_block += len(segs)
+            if in_block >= _SCORE_BLOCK:
+                flush()
+                block, in_block = [], 0
+        if block:
+            flush()
+        if not found:
+            return (*empty, 0)
+        cue_of, seg_of, scores = (np.concatenate(x) for x in zip(*found, strict=True))
+        cue_of, seg_of, scores = _best_per_pair(cue_of, seg_of, scores, cue_code, n_codes)
+        total = len(scores) if suggested is None else int(np.count_nonzero(suggested))
+        return cue_of[:limit], seg_of[:limit], scores[:limit], total
+
+    def _score_block(
+        self,
+        block: list[tuple[list[int], np.ndarray, np.ndarray]],
+        threshold: float,
+        cue_code: np.ndarray,
+        pairs: _Pairs,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Score a block of ``(cues sharing words, segments, cover)``; ``(cue, segment, score)``
+        of the pairs reaching ``threshold`` whose code does not leave the segment out."""
+        group_of = np.repeat(np.arange(len(block)), [len(b[1]) for b in block])
+        seg_of = np.concatenate([b[1] for b in block]).astype(np.int64)
+        cover = np.concatenate([b[2] for b in block])
+        scores = self._score([self._cue_words[b[0][0]] for b in block], group_of, seg_of, cover)
         keep = scores >= threshold
-        cue_of, seg_of, scores = cue_of[keep], seg_of[keep], scores[keep]
-        cue_code = np.array([code_index[c.code_id] for c in self.cues], dtype=np.int64)
-        code_of = cue_code[cue_of]
-        # best cue per (segment, code): order by pair, then score down, then cue order
-        order = np.lexsort((cue_of, -scores, code_of, seg_of))
-        pair_key = seg_of[order] * len(code_ids) + code_of[order]
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = pair_key[1:] != pair_key[:-1]
-        top = order[first]
-        top = top[np.lexsort((code_of[top], seg_of[top], -scores[top]))]
-        return cue_of[top], seg_of[top], scores[top]
+        group_of, seg_of, scores = group_of[keep], seg_of[keep], scores[keep]
+        # one pair per cue of the group: repeat each scored pair once per cue
+        sizes = np.array([len(b[0]) for b in block], dtype=np.int64)
+        firsts = np.cumsum(sizes) - sizes  # each group's first cue in ``members``
+        members = np.concatenate([np.asarray(b[0], dtype=np.int64) for b in block])
+        counts = sizes[group_of]
+        starts = np.repeat(np.cumsum(counts) - counts, counts)
+        nth = np.arange(int(counts.sum()), dtype=np.int64) - starts
+        cue_of = members[np.repeat(firsts[group_of], counts) + nth]
+        seg_of, scores = np.repeat(seg_of, counts), np.repeat(scores, counts)
+        if pairs.excluded_keys.size:
+            keep = ~pairs.excluded(seg_of, cue_code[cue_of])
+            cue_of, seg_of, scores = cue_of[keep], seg_of[keep], scores[keep]
+        return cue_of, seg_of, scores
 
     # -- step 1: words -------------------------------------------------------------------------
 
@@ -222,7 +287,12 @@ class Suggester:
         return found
 
     def _cover(
-        self, cue_words: list[str], short: bool, need: float, acc: np.ndarray, best: np.ndarray
+        self,
+        cue_words: Sequence[str],
+        short: bool,
+        need: float,
+        acc: np.ndarray,
+        best: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Segments holding at least ``need`` of the cue's words, with that share (words
         weighted: 1 each in a short cue, by idf in a long one; each counted at its best
@@ -260,38 +330,49 @@ class Suggester:
         if not touched or total == 0:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         if sum(len(t) for t in touched) > len(corpus) // 4:  # cheaper to scan every segment
-            segs = np.flatnonzero(acc)
-            share = acc[segs] / np.float32(total)
-            acc[segs] = 0
-            keep = share >= need - 1e-6
-            return segs[keep].astype(np.int64), share[keep]
+            # on the whole array at once: a mask of the few that pass, not indexes of all held
+            shares = acc / np.float32(total)
+            segs = np.flatnonzero((shares >= need - 1e-6) & (acc != 0))
+            share = shares[segs]
+            acc.fill(0)
+            return segs, share
         segs = np.concatenate(touched) if len(touched) > 1 else touched[0]
         share = acc[segs] / np.float32(total)
         acc[segs] = 0
         keep = share >= need - 1e-6
         segs, share = segs[keep], share[keep]
         if len(touched) > 1:  # a segment holding several of the words appears once
-            segs, first = np.unique(segs, return_index=True)
-            share = share[first]
+            order = np.argsort(segs)  # copies of a segment have the same share
+            segs, share = segs[order], share[order]
+            first = np.ones(len(segs), dtype=bool)
+            first[1:] = segs[1:] != segs[:-1]
+            segs, share = segs[first], share[first]
         return segs.astype(np.int64), share
 
     # -- step 2: full texts --------------------------------------------------------------------
 
-    def _score(self, cue_of: np.ndarray, seg_of: np.ndarray, cover: np.ndarray) -> np.ndarray:
-        n_words = np.array([len(w) for w in self._cue_words], dtype=np.int64)[cue_of]
+    def _score(
+        self,
+        cue_words: Sequence[Sequence[str]],
+        cue_of: np.ndarray,
+        seg_of: np.ndarray,
+        cover: np.ndarray,
+    ) -> np.ndarray:
+        """Scores of pairs ``(cue_words[cue_of[i]], segment seg_of[i])`` with their ``cover``."""
+        n_words = np.array([len(w) for w in cue_words], dtype=np.int64)[cue_of]
         short = n_words <= SHORT_CUE_WORDS
         scores = np.zeros(len(cue_of), dtype=np.float32)
         # A one-word cue scores its best word's fuzz.ratio (from the cdist): nothing to add.
         found = n_words == 1
         scores[found] = cover[found] * 100
-        lows = [" ".join(w) for w in self._cue_words]
+        lows = [" ".join(w) for w in cue_words]
         for is_short, scorer in ((True, fuzz.partial_ratio), (False, fuzz.token_set_ratio)):
             pick = np.flatnonzero((short == is_short) & ~found)
             if not len(pick):
                 continue
             got = process.cpdist(
                 [lows[c] for c in cue_of[pick].tolist()],
-                [self.corpus.lows[s] for s in seg_of[pick].tolist()],
+                self._lows(seg_of[pick]),
                 scorer=scorer,
                 dtype=np.float32,
                 workers=self.workers,
@@ -300,6 +381,12 @@ class Suggester:
                 got = np.minimum(got, cover[pick] * 100)
             scores[pick] = got
         return np.round(scores, 1)
+
+    def _lows(self, segs: np.ndarray) -> list[str]:
+        """The lower-cased texts of ``segs`` (repeats included), each made once."""
+        distinct = sorted_distinct(segs)
+        at = np.searchsorted(distinct, segs)
+        return list(map(self.corpus.lows_of(distinct).__getitem__, at.tolist()))
 
     def _suggestion(self, cue_index: int, seg: int, score: float) -> Suggestion:
         cue = self.cues[cue_index]
@@ -318,6 +405,47 @@ class Suggester:
             end=row.start + b,
             matched=row.text[a:b],
         )
+
+
+def _best_per_pair(
+    cue_of: np.ndarray, seg_of: np.ndarray, scores: np.ndarray, cue_code: np.ndarray, n_codes: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The best cue of each (segment, code) pair (ties: the first cue), best pair first (ties
+    in text order, then code order)."""
+    code_of = cue_code[cue_of]
+    order = np.lexsort((cue_of, -scores, code_of, seg_of))
+    pair_key = seg_of[order] * n_codes + code_of[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = pair_key[1:] != pair_key[:-1]
+    top = order[first]
+    top = top[np.lexsort((code_of[top], seg_of[top], -scores[top]))]
+    return cue_of[top], seg_of[top], scores[top]
+
+
+class _Pairs:
+    """The ``(segment index, code index)`` pairs left out, as sorted keys ``segment * n + code``
+    (a binary search per candidate; ``np.isin`` would sort them again for every cue)."""
+
+    def __init__(self, n_codes: int, excluded_keys: np.ndarray) -> None:
+        self.n_codes = n_codes
+        self.excluded_keys = excluded_keys
+
+    def excluded(self, segs: np.ndarray, code: np.ndarray | np.int64) -> np.ndarray:
+        keys = segs * self.n_codes + code
+        at = np.searchsorted(self.excluded_keys, keys)
+        at[at == len(self.excluded_keys)] = 0
+        return self.excluded_keys[at] == keys
+
+
+def _excluded_keys(
+    corpus: SegmentCorpus, exclude: Iterable[tuple[int, int]], code_index: dict[int, int]
+) -> np.ndarray:
+    pairs = [(s, code_index[c]) for s, c in exclude if c in code_index]
+    if not pairs:
+        return np.empty(0, dtype=np.int64)
+    segs, codes = np.array(pairs, dtype=np.int64).reshape(-1, 2).T
+    at = corpus.indexes(segs)
+    return sorted_distinct(at[at >= 0] * len(code_index) + codes[at >= 0])
 
 
 def _exact(corpus: SegmentCorpus, word: str) -> tuple[np.ndarray, np.ndarray]:

@@ -6,13 +6,65 @@ that ``qualcode status`` starts without loading Textual or the exporters.
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from qualcode import __version__
 from qualcode.cli.common import QualcodeGroup
 
+# Each command's module. A command imports only its own module, so that ``qualcode status``
+# starts without importing every other command's (tests/cli/test_cli_commands.py keeps this table
+# and the modules' COMMANDS in step).
+COMMAND_MODULES = {
+    "init": "project",
+    "status": "project",
+    "demo": "project",
+    "import": "importing",
+    "sources": "importing",
+    "informants": "importing",
+    "segments": "importing",
+    "codebook": "codebook",
+    "codings": "codings",
+    "code": "app",
+    "review": "app",
+    "triangulate": "triangulation",
+    "conclude": "triangulation",
+    "matrix": "matrix",
+    "summary": "matrix",
+    "export": "export",
+    "refi": "refi",
+    "memo": "memos",
+    "serve": "serve",
+    "merge": "merge",
+    "agree": "agreement",
+    "adjudicate": "agreement",
+    "blind": "agreement",
+    "suggest": "suggest",
+    "kwic": "kwic",
+    "source": "source",
+    "check": "maintenance",
+    "backup": "maintenance",
+    "restore": "maintenance",
+    "log": "audit_log",
+}
 
-@click.group(cls=QualcodeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+
+class _Commands(QualcodeGroup):
+    """The top-level group: its commands are found in their modules when they are asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMAND_MODULES.get(cmd_name)
+        if module is None:
+            return None
+        commands = importlib.import_module(f"qualcode.cli.{module}").COMMANDS
+        return next(c for c in commands if c.name == cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     envvar="QUALCODE_DB",
@@ -24,44 +76,3 @@ from qualcode.cli.common import QualcodeGroup
 @click.version_option(__version__, prog_name="qualcode")
 def main(db: str) -> None:
     """qualcode: code interview transcripts, build Miles-Huberman displays, triangulate."""
-
-
-def _register() -> None:
-    from qualcode.cli import (
-        agreement,
-        app,
-        audit_log,
-        codebook,
-        codings,
-        export,
-        importing,
-        kwic,
-        maintenance,
-        matrix,
-        memos,
-        merge,
-        project,
-        refi,
-        serve,
-        source,
-        suggest,
-        triangulation,
-    )
-
-    for module in (project, importing, codebook, codings, app, triangulation, matrix, export, refi):
-        for command in module.COMMANDS:
-            main.add_command(command)
-    for module in (memos, serve, merge):  # review mode: memo list, serve; team: merge
-        for command in module.COMMANDS:
-            main.add_command(command)
-    for command in agreement.COMMANDS:
-        main.add_command(command)
-    for module in (suggest, kwic, source):  # issue 7
-        for command in module.COMMANDS:
-            main.add_command(command)
-    for module in (maintenance, audit_log):  # reliability: check, backup, restore, log
-        for command in module.COMMANDS:
-            main.add_command(command)
-
-
-_register()

@@ -73,8 +73,15 @@ def gather(
             agg = cells[at] = Agg()
         return agg
 
-    for fact, n in (counts or {}).items():
-        if (agg := cell(fact)) is not None:
+    for fact, n in (counts or {}).items():  # the one loop over every cell at scale: inlined
+        key = key_of(fact)
+        if key is None:
+            continue
+        at = (key, int(fact[-1]))
+        agg = cells.get(at)
+        if agg is None:
+            cells[at] = Agg(segments=n)
+        else:
             agg.segments += n
     for fact, (total, n) in (magnitudes or {}).items():
         if (agg := cell(fact)) is not None:

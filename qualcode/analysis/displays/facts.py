@@ -123,7 +123,10 @@ def segment_counts(
         sql = _grouped_segment_counts(scope, by_timestamp)
     else:
         sql = _per_cell_segment_counts(scope)
-    return {tuple(r[:-1]): int(r[-1]) for r in conn.execute(text(sql)) if r[-1]}
+    rows = conn.execute(text(sql)).fetchall()  # one call to the driver for tens of thousands
+    if by_timestamp:
+        return {(r[0], r[1], r[2]): int(r[3]) for r in rows if r[3]}
+    return {(r[0], r[1]): int(r[2]) for r in rows if r[2]}
 
 
 def _grouped_segment_counts(scope: Scope, by_timestamp: bool) -> str:

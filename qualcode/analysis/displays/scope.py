@@ -17,7 +17,7 @@ import difflib
 import json
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -56,7 +56,14 @@ class InformantInfo:
     name: str
     pseudonym: str | None
     role: str | None
-    attributes: dict[str, str] = field(hash=False, compare=False)
+    attributes_json: str = field(default="{}", hash=False, compare=False)
+
+    @cached_property
+    def attributes(self) -> dict[str, str]:
+        """Read when asked for: only time-ordered displays use them, and a study may have
+        thousands of informants."""
+        parsed: dict[str, str] = json.loads(self.attributes_json or "{}")
+        return parsed
 
     @property
     def group(self) -> str:
@@ -250,7 +257,7 @@ def _columns(
 # -- informants, sources, coders --------------------------------------------------------------
 def _informants(conn: Connection, spec: DisplaySpec) -> list[InformantInfo]:
     people = [
-        InformantInfo(r[0], r[1], r[2], r[3], json.loads(r[4] or "{}"))
+        InformantInfo(r[0], r[1], r[2], r[3], r[4] or "{}")
         for r in conn.execute(text("SELECT id, name, pseudonym, role, attributes FROM informant"))
     ]
     # Pseudonymized, the order follows the pseudonyms: the real names' order would leak.

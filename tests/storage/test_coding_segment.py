@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from qualcode.storage import coding_segment
 from qualcode.storage.actions import CodingActions
 from qualcode.storage.project import Project
 
@@ -369,6 +370,41 @@ def test_migration_4_upgrades_a_project_on_this_back_end(project: Path | str) ->
     upgraded = Project.open(project)
     try:
         assert check_source(upgraded, source) == 3
+        CodingActions(upgraded, "ana").apply(source, code, 130, 240)  # the triggers are back
+        assert check_source(upgraded, source) == 4
+    finally:
+        upgraded.close()
+
+
+def test_migration_8_upgrades_a_project_on_this_back_end(project: Path | str) -> None:
+    """Migration 8 (multi_segment computed, the triggers made again, the coding index with the
+    magnitude, the partial index) on a project taken back to schema 7, on SQLite and
+    PostgreSQL alike."""
+    p = Project.open(project)
+    source, code = _ratna_and_a_code(p)
+    actions = CodingActions(p, "ana")
+    for start, end in [(0, 30), (100, 130), (0, 300)]:  # the last one over several segments
+        actions.apply(source, code, start, end)
+    with p.write() as s:
+        conn = s.connection()
+        conn.exec_driver_sql("DROP INDEX ix_coding_multi_segment")
+        conn.exec_driver_sql("ALTER TABLE coding DROP COLUMN multi_segment")
+        if conn.dialect.name == "sqlite":  # schema 7's triggers know no multi_segment
+            for name in coding_segment.SQLITE_TRIGGERS:
+                conn.exec_driver_sql(f"DROP TRIGGER {name}")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER coding_segment_id ON coding")
+            conn.exec_driver_sql("DROP TRIGGER segment_codings ON segment")
+        conn.exec_driver_sql("DELETE FROM schema_migration WHERE id = 8")
+    p.close()
+    upgraded = Project.open(project)
+    try:
+        assert check_source(upgraded, source) == 3
+        with upgraded.read() as s:
+            marked = s.connection().exec_driver_sql(
+                "SELECT COUNT(*) FROM coding WHERE multi_segment = 1"
+            )
+            assert marked.scalar_one() == 1
         CodingActions(upgraded, "ana").apply(source, code, 130, 240)  # the triggers are back
         assert check_source(upgraded, source) == 4
     finally:

@@ -87,14 +87,19 @@ def backfill_multi_segment(conn: Connection) -> None:
     conn.exec_driver_sql(f"UPDATE coding SET multi_segment = {_CODING_MULTI}")
 
 
-# The SQLite triggers, by name: migration 8 replaces them (they gained multi_segment).
-SQLITE_TRIGGERS = (
-    "coding_segment_insert",
-    "coding_segment_update",
-    "segment_codings_insert",
-    "segment_codings_delete",
-    "segment_codings_update",
-)
+# The SQLite triggers: name -> (when it fires, the segment rows whose neighbourhood is computed
+# again; None: the coding written). Migration 8 replaces them (they gained multi_segment).
+_SQLITE_TRIGGERS = {
+    "coding_segment_insert": ("AFTER INSERT ON coding", None),
+    "coding_segment_update": ('AFTER UPDATE OF source_id, start, "end" ON coding', None),
+    "segment_codings_insert": ("AFTER INSERT ON segment", ("NEW",)),
+    "segment_codings_delete": ("AFTER DELETE ON segment", ("OLD",)),
+    "segment_codings_update": (
+        'AFTER UPDATE OF source_id, start, "end" ON segment',
+        ("OLD", "NEW"),
+    ),
+}
+SQLITE_TRIGGERS = tuple(_SQLITE_TRIGGERS)
 
 
 def install_triggers(conn: Connection) -> None:
@@ -107,17 +112,7 @@ def install_triggers(conn: Connection) -> None:
 
 def _sqlite_triggers(conn: Connection) -> None:
     new_segment = segment_of("NEW.source_id", "NEW.start", 'NEW."end"')
-    triggers = {
-        "coding_segment_insert": ("AFTER INSERT ON coding", None),
-        "coding_segment_update": ('AFTER UPDATE OF source_id, start, "end" ON coding', None),
-        "segment_codings_insert": ("AFTER INSERT ON segment", ("NEW",)),
-        "segment_codings_delete": ("AFTER DELETE ON segment", ("OLD",)),
-        "segment_codings_update": (
-            'AFTER UPDATE OF source_id, start, "end" ON segment',
-            ("OLD", "NEW"),
-        ),
-    }
-    for name, (when, rows) in triggers.items():
+    for name, (when, rows) in _SQLITE_TRIGGERS.items():
         if rows is None:  # a coding written: compute its own segment, then from it the rest
             body = (
                 f"UPDATE coding SET segment_id = {new_segment} WHERE id = NEW.id; "

@@ -357,8 +357,7 @@ def test_migration_4_upgrades_a_project_on_this_back_end(project: Path | str) ->
     with p.write() as s:
         conn = s.connection()
         if conn.dialect.name == "sqlite":
-            for name in ("coding_segment_insert", "coding_segment_update", "segment_codings_insert",
-                         "segment_codings_delete", "segment_codings_update"):  # fmt: skip
+            for name in coding_segment.SQLITE_TRIGGERS:
                 conn.exec_driver_sql(f"DROP TRIGGER {name}")
         else:
             conn.exec_driver_sql("DROP TRIGGER coding_segment_id ON coding")

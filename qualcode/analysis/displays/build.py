@@ -82,13 +82,10 @@ class Ctx:
             quotes = F.top_quotes(self.conn, self.scope, keep, by_timestamp)
         return C.gather(key_of, keep, counts, magnitudes, quotes, self.source_name)
 
-    def value(self, agg: C.Agg | None, summary: str | None) -> Cell:
-        """The cell's content; ``agg`` None means missing."""
-        return self.valuer()(agg, summary)
-
     def valuer(self) -> Callable[[C.Agg | None, str | None], Cell]:
-        """``value`` for this display's cell mode, chosen once: a display at scale has tens of
-        thousands of cells."""
+        """The function giving a cell's content from its aggregate (None: missing) and summary,
+        for this display's cell mode, chosen once: a display at scale has tens of thousands of
+        cells."""
         mode, scale_max = self.mode, self.scale_max
 
         def content(agg: C.Agg | None, summary: str | None) -> Cell:

@@ -73,15 +73,8 @@ def gather(
             agg = cells[at] = Agg()
         return agg
 
-    for fact, n in (counts or {}).items():  # the one loop over every cell at scale: inlined
-        key = key_of(fact)
-        if key is None:
-            continue
-        at = (key, int(fact[-1]))
-        agg = cells.get(at)
-        if agg is None:
-            cells[at] = Agg(segments=n)
-        else:
+    for fact, n in (counts or {}).items():
+        if (agg := cell(fact)) is not None:
             agg.segments += n
     for fact, (total, n) in (magnitudes or {}).items():
         if (agg := cell(fact)) is not None:

@@ -158,31 +158,26 @@ def _per_cell_segment_counts(scope: Scope, further: bool = True) -> str:
     if scope.sources_filtered:
         ids = [s.id for s in scope.sources]
         sources = f"WHERE s.id IN ({_ints(ids)})" if ids else "WHERE 1 = 0"
-    if not further:
-        return f"""
-            WITH {_colmap(scope)},
-            cols AS (SELECT DISTINCT col FROM colmap)
-            SELECT s.id, k.col, (
-                SELECT COUNT(DISTINCT cd.segment_id)
-                FROM colmap m JOIN coding cd ON cd.source_id = s.id AND cd.code_id = m.code_id
-                WHERE m.col = k.col AND {_where(scope, sources=False)})
-            FROM source s CROSS JOIN cols k
-            {sources}
-        """
-    return f"""
-        WITH {_colmap(scope)},
-        cols AS (SELECT DISTINCT col FROM colmap),
+    # A cell's codings, by their first segments (read in index order); with further segments,
+    # those are added by a union, and the distinct count is over both.
+    first = f"""FROM colmap m JOIN coding cd ON cd.source_id = s.id AND cd.code_id = m.code_id
+                WHERE m.col = k.col AND {_where(scope, sources=False)}"""
+    cell = f"SELECT COUNT(DISTINCT cd.segment_id) {first}"
+    ctes = ""
+    if further:
+        ctes = f""",
         further AS MATERIALIZED (
             {_further_segments(scope, "cd.source_id, m.col, g.id AS gid")}
-        )
-        SELECT s.id, k.col, (
-            SELECT COUNT(DISTINCT x.gid) FROM (
-                SELECT cd.segment_id AS gid
-                FROM colmap m JOIN coding cd ON cd.source_id = s.id AND cd.code_id = m.code_id
-                WHERE m.col = k.col AND {_where(scope, sources=False)}
+        )"""
+        cell = f"""SELECT COUNT(DISTINCT x.gid) FROM (
+                SELECT cd.segment_id AS gid {first}
                 UNION ALL
                 SELECT e.gid FROM further e WHERE e.source_id = s.id AND e.col = k.col
-            ) x)
+            ) x"""
+    return f"""
+        WITH {_colmap(scope)},
+        cols AS (SELECT DISTINCT col FROM colmap){ctes}
+        SELECT s.id, k.col, ({cell})
         FROM source s CROSS JOIN cols k
         {sources}
     """

@@ -10,7 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qualcode.analysis.suggestions import SegmentCorpus, SegmentRow, engine, evaluate
+from qualcode.analysis.suggestions import (
+    SegmentCorpus,
+    SegmentRow,
+    coder_codings,
+    engine,
+    evaluate,
+    suggest,
+)
 from qualcode.analysis.suggestions import corpus as corpus_module
 from qualcode.analysis.suggestions.corpus import words
 from qualcode.analysis.suggestions.engine import Cue, Suggester
@@ -134,3 +141,44 @@ def test_a_limited_ranking_kept_between_blocks_is_the_head_of_the_full_one(
     head = Suggester(c, cues, workers=1).suggest(70, exclude, limit)
     assert full.total == len(full) > 40
     assert head == full[:limit] and head.total == full.total
+
+
+@pytest.mark.parametrize("shard_size", [1, 40])
+def test_a_project_scored_a_shard_at_a_time_gets_the_suggestions_of_the_whole(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, shard_size: int
+) -> None:
+    """Shards weigh words by the whole project's counts: the same suggestions, scores, cues,
+    matched phrases, order and totals as one corpus; the same evaluation."""
+    with Project.open(demo_db) as p, p.read() as s:
+        whole = suggest(s, "resa", threshold=60)
+        head = suggest(s, "resa", threshold=60, limit=15)
+        whole_eval = evaluate(s, "resa")
+        monkeypatch.setattr(corpus_module, "SHARD_SEGMENTS", shard_size)
+        assert len(list(corpus_module.shards(s))) > 1
+        sharded = suggest(s, "resa", threshold=60)
+        assert sharded == whole and sharded.total == whole.total > 100
+        assert suggest(s, "resa", threshold=60, limit=15) == head == whole[:15]
+        assert suggest(s, "resa", threshold=60, limit=15).total == whole.total
+        assert evaluate(s, "resa") == whole_eval
+
+
+def test_the_cues_are_each_codes_latest_codings_by_the_coder(demo_db: Path) -> None:
+    """With a cap of two, only the two most recent codings of each code by the coder are cues
+    (ids are never reused, so the highest are the latest); the others stay left out as coded."""
+    with Project.open(demo_db) as p, p.read() as s:
+        mine = coder_codings(s, "resa")
+        capped = suggest(s, "resa", threshold=0, max_exemplars=2)
+        every = suggest(s, "resa", threshold=0, max_exemplars=None)
+        none = suggest(s, "resa", threshold=0, max_exemplars=0)
+    latest_two: set[int] = set()
+    for code in {c.code_id for c in mine}:
+        latest_two |= set(sorted(c.id for c in mine if c.code_id == code)[-2:])
+    used = {g.cue.coding_id for g in capped if g.cue.kind == "exemplar"}
+    assert used and used <= latest_two
+    assert {g.cue.coding_id for g in every if g.cue.kind == "exemplar"} - latest_two
+    assert not [g for g in none if g.cue.kind == "exemplar"]
+    # what the coder coded is left out whatever the cap
+    coded = {(g.segment_id, g.code_id) for g in every}
+    assert {(g.segment_id, g.code_id) for g in capped} <= coded | {
+        (g.segment_id, g.code_id) for g in none
+    }

@@ -15,7 +15,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlmodel import Session
 
-from qualcode.analysis.suggestions.corpus import SegmentCorpus, SegmentRow
+from qualcode.analysis.suggestions.corpus import SegmentCorpus, SegmentRow, shards
 from qualcode.analysis.suggestions.engine import (
     DEFAULT_THRESHOLD,
     Cue,
@@ -29,6 +29,7 @@ from qualcode.storage.views import CodeRow, code_rows
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "MAX_EXEMPLARS",
     "CodeScore",
     "Cue",
     "Evaluation",
@@ -39,6 +40,14 @@ __all__ = [
     "evaluate",
     "suggest",
 ]
+
+
+# Each code's most recent codings by the coder that are cues. Every exemplar is compared with the
+# segments sharing its words, so the work grows with exemplars x segments: without a cap, a
+# project ten times larger, coded at the same rate, takes a hundred times as long (about an hour
+# at a million codings). The most recent, because a coder's reading of a code settles as the
+# coding goes on.
+MAX_EXEMPLARS = 100
 
 
 @dataclass(frozen=True)
@@ -60,18 +69,50 @@ def suggest(
     workers: int = -1,
     corpus: SegmentCorpus | None = None,
     limit: int | None = None,
+    max_exemplars: int | None = MAX_EXEMPLARS,
 ) -> Suggestions:
     """``coder``'s suggestions, best first: codable codes (``code_ids`` if given) scored over
     every segment (of ``source_ids`` if given). Exemplars are the coder's own codings (another
-    coder's would carry their judgement into this coder's codings); segments the coder already
-    coded with the code, and rejected suggestions, are left out. Only the first ``limit`` are
-    made into objects; ``.total`` of the result counts them all."""
-    corpus = corpus or SegmentCorpus.from_session(session, list(source_ids or []) or None)
+    coder's would carry their judgement into this coder's codings), each code's
+    ``max_exemplars`` most recent (None: all); segments the coder already coded with the code,
+    and rejected suggestions, are left out. Only the first ``limit`` are made into objects;
+    ``.total`` of the result counts them all.
+
+    A large project is scored a shard of sources at a time (see ``corpus.shards``); the
+    suggestions are those of the whole project at once."""
     codes = _codes(session, code_ids)
     mine = coder_codings(session, coder)
-    cues = _cues(session, codes, mine)
-    exclude = _covered(corpus, mine) | rejected_pairs(session)
-    return Suggester(corpus, cues, workers=workers).suggest(threshold, exclude, limit)
+    cues = _cues(session, codes, latest(mine, max_exemplars))
+    rejected = rejected_pairs(session)
+    parts = [corpus] if corpus is not None else shards(session, list(source_ids or []) or None)
+    found: list[Suggestions] = []
+    suggester: Suggester | None = None
+    for shard in parts:
+        suggester = Suggester(shard, cues, workers) if suggester is None else suggester.on(shard)
+        found.append(suggester.suggest(threshold, _covered(shard, mine) | rejected, limit))
+    if len(found) == 1:
+        return found[0]
+    # the order of one corpus: best first, then text order (source, ordinal), then code
+    out = Suggestions(
+        sorted(
+            (g for part in found for g in part),
+            key=lambda g: (-g.score, g.source_id, g.ordinal, g.code_id),
+        )[:limit]
+    )
+    out.total = sum(part.total for part in found)
+    return out
+
+
+def latest(codings: Sequence[CodingSpan], most: int | None) -> list[CodingSpan]:
+    """Each code's ``most`` most recent of ``codings`` (coding ids are never reused, so the
+    highest are the latest), in the order given; all of them if ``most`` is None."""
+    if most is None:
+        return list(codings)
+    by_code: dict[int, list[int]] = {}
+    for c in codings:
+        by_code.setdefault(c.code_id, []).append(c.id)
+    kept = {i for ids in by_code.values() for i in sorted(ids)[-most:]} if most else set()
+    return [c for c in codings if c.id in kept]
 
 
 def rejected_pairs(session: Session) -> set[tuple[int, int]]:
@@ -140,16 +181,17 @@ def evaluate(
     fraction: float = 0.5,
     code_ids: Sequence[int] | None = None,
     workers: int = -1,
+    max_exemplars: int | None = MAX_EXEMPLARS,
 ) -> Evaluation:
     """Hold out part of ``coder``'s codings and see whether suggestions find them again.
 
     Per code, the coder's codings are shuffled with ``seed`` and ``fraction`` of them (rounded
-    down) become exemplars; the rest are held out. Suggestions are made from the codebook and the
-    exemplars over every segment not coded by an exemplar; a suggested segment is a hit when a
-    held-out coding of that code overlaps it. Precision, recall and F1 per code, and overall
-    (counts summed over codes).
+    down) are kept as the coder's codings; the rest are held out. Suggestions are made as
+    :func:`suggest` makes them (the codebook, and as exemplars the ``max_exemplars`` most recent
+    kept codings of each code) over every segment not coded by a kept coding; a suggested
+    segment is a hit when a held-out coding of that code overlaps it. Precision, recall and F1
+    per code, and overall (counts summed over codes).
     """
-    corpus = SegmentCorpus.from_session(session)
     codes = _codes(session, code_ids)
     by_code: dict[int, list[CodingSpan]] = {}
     theirs = coder_codings(session, coder)
@@ -166,15 +208,21 @@ def evaluate(
         cut = int(len(spans) * fraction)
         exemplars += spans[:cut]
         held_out += spans[cut:]
-    covered = _covered(corpus, exemplars)
-    truth = _covered(corpus, held_out) - covered
-    cues = _cues(session, codes, exemplars)
-    found = Suggester(corpus, cues, workers=workers).pairs(threshold, covered)
+    used = latest(exemplars, max_exemplars)
+    cues = _cues(session, codes, used)
+    found: set[tuple[int, int]] = set()
+    truth: set[tuple[int, int]] = set()
+    suggester: Suggester | None = None
+    for shard in shards(session):
+        suggester = Suggester(shard, cues, workers) if suggester is None else suggester.on(shard)
+        covered = _covered(shard, exemplars)
+        truth |= _covered(shard, held_out) - covered
+        found |= suggester.pairs(threshold, covered)
     scores = []
     for code in codes:
         mine = {p for p in found if p[1] == code.id}
         true = {p for p in truth if p[1] == code.id}
-        n_ex = sum(1 for e in exemplars if e.code_id == code.id)
+        n_ex = sum(1 for e in used if e.code_id == code.id)
         scores.append(CodeScore(code.id, code.path, n_ex, len(true), len(mine), len(mine & true)))
     overall = CodeScore(
         0,

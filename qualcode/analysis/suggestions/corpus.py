@@ -8,9 +8,10 @@ in numpy.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
 
@@ -58,41 +59,22 @@ class SegmentCorpus:
         )
 
     @classmethod
-    def from_session(cls, session: Session, source_ids: list[int] | None = None) -> SegmentCorpus:
+    def from_session(
+        cls,
+        session: Session,
+        source_ids: list[int] | None = None,
+        counts: WordCounts | None = None,
+    ) -> SegmentCorpus:
         """Every segment (of ``source_ids``, if given), by source and ordinal. Each source's
         text is read once and its segments are slices of it (cheaper than ``substr`` per segment
         in SQLite); the rows come straight from the DB-API cursor, a batch at a time, into numpy
         columns (SQLAlchemy's row objects cost seconds for 200,000, and a tuple per row is
-        hundreds of megabytes at a million)."""
-        conn = session.connection()
-        cursor = conn.connection.cursor()
-        wanted = None if source_ids is None else set(source_ids)
-        columns: list[np.ndarray] = []
-        try:
-            cursor.execute(
-                'SELECT id, source_id, ordinal, start, "end" FROM segment '
-                "ORDER BY source_id, ordinal"
-            )
-            while batch := cursor.fetchmany(65536):
-                if wanted is not None:
-                    batch = [r for r in batch if r[1] in wanted]
-                if batch:
-                    columns.append(np.array(batch, dtype=np.int64).reshape(-1, 5))
-        finally:
-            cursor.close()
-        table = np.concatenate(columns) if columns else np.empty((0, 5), dtype=np.int64)
-        ids, sources, ordinals, starts, ends = (np.ascontiguousarray(c) for c in table.T)
-        del table, columns
-        used = set(sorted_distinct(sources).tolist())
-        texts: list[str] = []  # the sources' texts, once each
-        position: dict[int, int] = {}
-        for source_id, body in conn.execute(text("SELECT id, text FROM source ORDER BY id")):
-            if source_id in used:
-                position[source_id] = len(texts)
-                texts.append(body)
-        text_of = np.fromiter((position[s] for s in sources.tolist()), np.int64, len(sources))
+        hundreds of megabytes at a million). ``counts``: the word counts of the whole project
+        when this corpus is one shard of it (see :func:`shards`); its own otherwise."""
+        columns, texts, text_of = _read(session, source_ids)
         corpus = cls.__new__(cls)
-        corpus._setup(ids, sources, ordinals, starts, ends, texts, text_of, starts)
+        ids, sources, ordinals, starts, ends = columns
+        corpus._setup(ids, sources, ordinals, starts, ends, texts, text_of, starts, counts)
         return corpus
 
     def _setup(
@@ -105,19 +87,24 @@ class SegmentCorpus:
         texts: list[str],
         text_of: np.ndarray,
         offsets: np.ndarray,
+        counts: WordCounts | None = None,
     ) -> None:
         """Columns of the segments; segment ``i``'s text is ``texts[text_of[i]]`` from
-        ``offsets[i]``, ``ends[i] - starts[i]`` characters long."""
+        ``offsets[i]``, ``ends[i] - starts[i]`` characters long. With ``counts`` (the whole
+        project's), words are numbered as there; without, this corpus's own."""
         self.segment_ids, self.source_ids, self.ordinals = ids, sources, ordinals
         self.starts, self.ends = starts, ends
         self._texts, self._text_of, self._offsets = texts, text_of, offsets
         self.texts = _Texts(self, lowered=False)
         self.lows = _Texts(self, lowered=True)
         self._by_id = np.argsort(ids, kind="stable")  # segment ids -> indexes, by binary search
-        vocab, self._posting_segments, self._bounds = _index(len(ids), self.lows_of)
+        given = None if counts is None else counts.vocab_id
+        vocab, self._posting_segments, self._bounds = _index(len(ids), self.lows_of, given)
         self.vocab = list(vocab)
         self.vocab_id = vocab
-        self.df = np.diff(self._bounds)  # segments holding each word
+        self.df = np.diff(self._bounds)  # segments (of this corpus) holding each word
+        # the words and document frequencies suggestions weigh by: the project's
+        self.counts = counts or WordCounts(vocab, self.df, len(ids), self.vocab)
 
     def text(self, i: int) -> str:
         at = int(self._offsets[i])
@@ -125,17 +112,7 @@ class SegmentCorpus:
 
     def lows_of(self, indexes: np.ndarray | Sequence[int]) -> list[str]:
         """The lower-cased texts of the segments at ``indexes`` (one loop, for many at once)."""
-        at = np.asarray(indexes, dtype=np.int64)
-        texts = self._texts
-        return [
-            lower(texts[t][a:b])
-            for t, a, b in zip(
-                self._text_of[at].tolist(),
-                self._offsets[at].tolist(),
-                (self._offsets[at] + self.ends[at] - self.starts[at]).tolist(),
-                strict=True,
-            )
-        ]
+        return _lows(self._texts, self._text_of, self._offsets, self.ends - self.starts, indexes)
 
     def indexes(self, segment_ids: np.ndarray) -> np.ndarray:
         """The index of each of ``segment_ids`` in the columns; -1 for one not in the corpus."""
@@ -164,8 +141,7 @@ class SegmentCorpus:
         return self._posting_segments[self._bounds[word_id] : self._bounds[word_id + 1]]
 
     def idf(self, df: int) -> float:
-        """Inverse document frequency: rare words say more about a passage than common ones."""
-        return math.log((len(self) + 1) / (df + 1)) + 0.1
+        return self.counts.idf(df)
 
 
 class _Texts(Sequence[str]):
@@ -212,11 +188,31 @@ _CHUNK = 4096  # segments tokenized at a time: their tokens, not the corpus's, a
 
 
 def _index(
-    count: int, lows_of: Callable[[Sequence[int]], list[str]]
+    count: int,
+    lows_of: Callable[[Sequence[int]], list[str]],
+    given: dict[str, int] | None = None,
 ) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
     """The vocabulary of ``count`` segments whose lower-cased texts ``lows_of`` gives (word ->
-    id, in order of first occurrence) and the postings: the segments holding word ``w`` are
-    ``postings[bounds[w]:bounds[w + 1]]``, ascending.
+    id, in order of first occurrence, after the words of ``given`` if any) and the postings:
+    the segments holding word ``w`` are ``postings[bounds[w]:bounds[w + 1]]``, ascending."""
+    n = max(1, count)
+    vocab: dict[str, int] = {_SEP: -1, **(given or {})}  # id -1: the separator, not a word
+    keys = list(_chunk_keys(count, lows_of, vocab))
+    del vocab[_SEP]
+    # a segment is in one chunk, so the chunks' pairs are distinct: sorting them is enough
+    flat = np.concatenate(keys) if keys else np.empty(0, np.int64)
+    keys.clear()
+    flat.sort()  # in place, as the remainder below: the keys are the index's largest array
+    bounds = np.searchsorted(flat, np.arange(len(vocab) + 1, dtype=np.int64) * n)
+    np.remainder(flat, n, out=flat)
+    return vocab, flat.astype(np.int32 if n < 2**31 else np.int64), bounds
+
+
+def _chunk_keys(
+    count: int, lows_of: Callable[[Sequence[int]], list[str]], vocab: dict[str, int]
+) -> Iterator[np.ndarray]:
+    """Per chunk of segments, the distinct ``word * count + segment`` keys of its words, sorted;
+    new words are added to ``vocab`` (which maps the separator to -1).
 
     ASCII segments are joined and split a chunk at a time, a separator token between them, and
     the segment of each word is counted from the separators by numpy; the others go word by
@@ -225,8 +221,6 @@ def _index(
     follows the postings, not the tokens (a string object per word occurrence, gigabytes).
     """
     n = max(1, count)
-    vocab: dict[str, int] = {_SEP: -1}  # id -1: the separator, not a word
-    keys: list[np.ndarray] = []  # word * n + segment, per chunk
     others: list[int] = []  # segments for the regex
 
     def word_ids(tokens: list[str]) -> np.ndarray:
@@ -243,17 +237,157 @@ def _index(
         joined = f" {_SEP} ".join([low for low, ok in zip(chunk, fast, strict=True) if ok])
         ids = word_ids(joined.translate(_SPLIT).split())
         marks = ids == -1
-        keys.append(sorted_distinct(ids[~marks] * n + part[np.cumsum(marks)[~marks]]))
+        yield sorted_distinct(ids[~marks] * n + part[np.cumsum(marks)[~marks]])
     for at in range(0, len(others), _CHUNK):
         found = [words(low) for low in lows_of(others[at : at + _CHUNK])]
         ids = word_ids(list(itertools.chain.from_iterable(found)))
         segs = np.repeat(np.array(others[at : at + _CHUNK], dtype=np.int64), list(map(len, found)))
-        keys.append(sorted_distinct(ids * n + segs))
-    del vocab[_SEP]
-    # a segment is in one chunk, so the chunks' pairs are distinct: sorting them is enough
-    flat = np.concatenate(keys) if keys else np.empty(0, np.int64)
-    keys.clear()
-    flat.sort()  # in place, as the remainder below: the keys are the index's largest array
-    bounds = np.searchsorted(flat, np.arange(len(vocab) + 1, dtype=np.int64) * n)
-    np.remainder(flat, n, out=flat)
-    return vocab, flat.astype(np.int32 if n < 2**31 else np.int64), bounds
+        yield sorted_distinct(ids * n + segs)
+
+
+def _lows(
+    texts: list[str],
+    text_of: np.ndarray,
+    offsets: np.ndarray,
+    lengths: np.ndarray,
+    indexes: np.ndarray | Sequence[int],
+) -> list[str]:
+    at = np.asarray(indexes, dtype=np.int64)
+    return [
+        lower(texts[t][a:b])
+        for t, a, b in zip(
+            text_of[at].tolist(),
+            offsets[at].tolist(),
+            (offsets[at] + lengths[at]).tolist(),
+            strict=True,
+        )
+    ]
+
+
+# --- a large project a shard at a time ------------------------------------------------------------
+
+SHARD_SEGMENTS = 400_000  # segments per shard: a shard's texts and postings are ~150 MB at most
+
+
+class WordCounts:
+    """The words of a whole project and how many of its segments hold each. Suggestions weigh
+    a passage's words by them (rarer words say more) and leave out the commonest: every shard
+    of a project must weigh its words as the whole project does, or what is suggested would
+    depend on where the shards were cut."""
+
+    def __init__(
+        self,
+        vocab_id: dict[str, int],
+        df: np.ndarray,
+        segments: int,
+        vocab: list[str] | None = None,
+    ) -> None:
+        self.vocab_id = vocab_id
+        self.vocab = list(vocab_id) if vocab is None else vocab
+        self.df = df
+        self.segments = segments
+
+    def idf(self, df: int) -> float:
+        """Inverse document frequency: rare words say more about a passage than common ones."""
+        return math.log((self.segments + 1) / (df + 1)) + 0.1
+
+    @classmethod
+    def of_groups(cls, session: Session, groups: list[list[int]]) -> WordCounts:
+        """Read the sources of ``groups`` a group at a time and count their words (the same
+        tokenizing as the index, keeping counts instead of postings)."""
+        vocab: dict[str, int] = {_SEP: -1}
+        df = np.zeros(0, dtype=np.int64)
+        segments = 0
+        for group in groups:
+            columns, texts, text_of = _read(session, group)
+            count = len(columns[0])
+            lows_of = functools.partial(_lows, texts, text_of, columns[3], columns[4] - columns[3])
+            for keys in _chunk_keys(count, lows_of, vocab):
+                got = np.bincount(keys // max(1, count), minlength=len(vocab) - 1)
+                df = np.concatenate((df, np.zeros(len(got) - len(df), dtype=np.int64))) + got
+            segments += count
+            del columns, texts, text_of
+        del vocab[_SEP]
+        return cls(
+            vocab, np.concatenate((df, np.zeros(len(vocab) - len(df), dtype=np.int64))), segments
+        )
+
+
+def shards(session: Session, source_ids: list[int] | None = None) -> Iterator[SegmentCorpus]:
+    """The segments (of ``source_ids``, if given) as corpora of about ``SHARD_SEGMENTS``
+    segments each, whole sources in source order, made one at a time: a million segments' texts
+    and postings at once are more memory than a server may spare. All the shards weigh words by
+    the counts of them all (:class:`WordCounts`, a first pass); a project of one shard is read
+    once."""
+    groups = _groups(session, source_ids)
+    if len(groups) <= 1:
+        yield SegmentCorpus.from_session(session, groups[0] if groups else [])
+        return
+    counts = WordCounts.of_groups(session, groups)
+    for group in groups:
+        yield SegmentCorpus.from_session(session, group, counts)
+
+
+def _groups(session: Session, source_ids: list[int] | None) -> list[list[int]]:
+    """The sources (``source_ids`` if given) with segments, in order, cut into runs of about
+    ``SHARD_SEGMENTS`` segments."""
+    wanted = None if source_ids is None else set(source_ids)
+    rows = session.connection().execute(
+        text("SELECT source_id, count(*) FROM segment GROUP BY source_id ORDER BY source_id")
+    )
+    groups: list[list[int]] = []
+    size = SHARD_SEGMENTS
+    for source_id, count in rows:
+        if wanted is not None and source_id not in wanted:
+            continue
+        if size >= SHARD_SEGMENTS:
+            groups.append([])
+            size = 0
+        groups[-1].append(source_id)
+        size += count
+    return groups
+
+
+def _read(
+    session: Session, source_ids: list[int] | None
+) -> tuple[tuple[np.ndarray, ...], list[str], np.ndarray]:
+    """The columns (id, source, ordinal, start, end) of the segments of ``source_ids`` (all if
+    None), by source and ordinal; the sources' texts, once each; each segment's text's index."""
+    conn = session.connection()
+    wanted = None if source_ids is None else set(source_ids)
+    where = ""
+    if wanted is not None:
+        if not wanted:
+            empty = np.empty(0, dtype=np.int64)
+            return (empty,) * 5, [], empty
+        # the ids are the database's integers, not a user's text
+        where = f" WHERE source_id BETWEEN {int(min(wanted))} AND {int(max(wanted))}"
+    cursor = conn.connection.cursor()
+    columns: list[np.ndarray] = []
+    try:
+        cursor.execute(
+            f'SELECT id, source_id, ordinal, start, "end" FROM segment{where} '
+            "ORDER BY source_id, ordinal"
+        )
+        while batch := cursor.fetchmany(65536):
+            if wanted is not None:
+                batch = [r for r in batch if r[1] in wanted]
+            if batch:
+                columns.append(np.array(batch, dtype=np.int64).reshape(-1, 5))
+    finally:
+        cursor.close()
+    table = np.concatenate(columns) if columns else np.empty((0, 5), dtype=np.int64)
+    ids, sources, ordinals, starts, ends = (np.ascontiguousarray(c) for c in table.T)
+    del table, columns
+    used = set(sorted_distinct(sources).tolist())
+    texts: list[str] = []  # the sources' texts, once each
+    position: dict[int, int] = {}
+    source_where = where.replace("source_id", "id")
+    for source_id, body in conn.execute(
+        text(f"SELECT id, text FROM source{source_where} ORDER BY id")
+    ):
+        if source_id in used:
+            position[source_id] = len(texts)
+            texts.append(body)
+    text_of = np.fromiter((position[s] for s in sources.tolist()), np.int64, len(sources))
+    return (ids, sources, ordinals, starts, ends), texts, text_of

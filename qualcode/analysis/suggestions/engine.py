@@ -24,6 +24,7 @@ randomness, ties broken by segment and cue order.
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -108,10 +109,13 @@ def cues_for_code(
 
 
 class Suggester:
-    """Scores every segment of ``corpus`` against ``cues``; see the module docstring."""
+    """Scores every segment of ``corpus`` against ``cues``; see the module docstring. Words
+    are matched and weighed by ``corpus.counts``: the whole project's when the corpus is one
+    of its shards (then :meth:`on` scores the next shard with the same cues)."""
 
     def __init__(self, corpus: SegmentCorpus, cues: Sequence[Cue], workers: int = -1) -> None:
         self.corpus = corpus
+        self.counts = corpus.counts
         self.cues = list(cues)
         self.workers = workers
         # the same word in many cues is one string (tens of thousands of exemplars share them)
@@ -123,7 +127,16 @@ class Suggester:
         for ws in self._cue_words:
             for w in ws:
                 if w not in self._matches:
-                    self._matches[w] = _exact(corpus, w)
+                    self._matches[w] = _exact(self.counts.vocab_id, w)
+
+    def on(self, corpus: SegmentCorpus) -> Suggester:
+        """The same cues over ``corpus``, another shard of the same project (same counts): the
+        cue words' matches in the vocabulary are kept, not made again."""
+        if corpus.counts is not self.counts:
+            raise ValueError("a shard of another project (other word counts)")
+        other = copy.copy(self)
+        other.corpus = corpus
+        return other
 
     def suggest(
         self,
@@ -267,7 +280,7 @@ class Suggester:
 
     def _match_words(self, query: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Each cue word's matching corpus words: ``(vocabulary ids, scores 0..100)``."""
-        vocab = self.corpus.vocab
+        vocab = self.counts.vocab
         found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         if not vocab:
             return {w: (np.empty(0, np.int64), np.empty(0, np.float32)) for w in query}
@@ -297,8 +310,8 @@ class Suggester:
         """Segments holding at least ``need`` of the cue's words, with that share (words
         weighted: 1 each in a short cue, by idf in a long one; each counted at its best
         match's score). ``acc`` and ``best`` are zeroed scratch arrays, left zeroed."""
-        corpus = self.corpus
-        common = max(COMMON_MIN, COMMON_SHARE * len(corpus))
+        corpus, counts = self.corpus, self.counts
+        common = max(COMMON_MIN, COMMON_SHARE * counts.segments)
         total = 0.0
         touched: list[np.ndarray] = []
         for word in cue_words:
@@ -308,10 +321,10 @@ class Suggester:
             else:
                 if len(word) < 3:
                     continue
-                df = int(corpus.df[ids].max()) if len(ids) else 0
+                df = int(counts.df[ids].max()) if len(ids) else 0
                 if df > common:
                     continue
-                weight = corpus.idf(df)
+                weight = counts.idf(df)
             total += weight
             if not len(ids):
                 continue
@@ -448,8 +461,8 @@ def _excluded_keys(
     return sorted_distinct(at[at >= 0] * len(code_index) + codes[at >= 0])
 
 
-def _exact(corpus: SegmentCorpus, word: str) -> tuple[np.ndarray, np.ndarray]:
-    i = corpus.vocab_id.get(word)
+def _exact(vocab_id: dict[str, int], word: str) -> tuple[np.ndarray, np.ndarray]:
+    i = vocab_id.get(word)
     if i is None:
         return np.empty(0, np.int64), np.empty(0, np.float32)
     return np.array([i], dtype=np.int64), np.array([100.0], dtype=np.float32)

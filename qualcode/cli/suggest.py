@@ -53,6 +53,14 @@ def resolve_coder(coder: str | None) -> str:
     show_default=True,
     help="Share of each code's codings used as exemplars by --evaluate (the rest held out).",
 )
+@click.option(
+    "--max-exemplars",
+    type=click.IntRange(0),
+    default=100,
+    show_default=True,
+    help="Each code's N most recent codings by the coder are its exemplars (0: all; the work "
+    "grows with their number).",
+)
 @format_option(FORMATS)
 @click.pass_context
 def suggest(
@@ -65,6 +73,7 @@ def suggest(
     evaluate: bool,
     seed: int,
     fraction: float,
+    max_exemplars: int,
     fmt: str,
 ) -> None:
     """Suggested codings for a coder, best first, from each code's keywords, example and the
@@ -74,6 +83,7 @@ def suggest(
     from qualcode.storage.sources import source_ids as resolve_sources
 
     who = resolve_coder(coder)
+    most = max_exemplars or None
     with open_project(ctx) as project, project.read() as s:
         code_ids = [int(resolve_code(s, c).id or 0) for c in codes] or None
         source_ids = resolve_sources(s, sources)
@@ -81,7 +91,13 @@ def suggest(
             if sources:
                 raise click.UsageError("--evaluate measures the whole project; drop --source")
             result = suggestions.evaluate(
-                s, who, threshold=threshold, seed=seed, fraction=fraction, code_ids=code_ids
+                s,
+                who,
+                threshold=threshold,
+                seed=seed,
+                fraction=fraction,
+                code_ids=code_ids,
+                max_exemplars=most,
             )
             _emit_evaluation(result, fmt)
             return
@@ -92,6 +108,7 @@ def suggest(
             source_ids=source_ids,
             threshold=threshold,
             limit=limit or None,
+            max_exemplars=most,
         )
         names = _names(s)
         coders = _coders_with_codings(s)

@@ -160,7 +160,7 @@ async def test_a_queue_made_before_source_replace_is_made_again_not_crashed(
         assert any("was replaced" in n.message for n in app._notifications)
         fresh = screen.queue[0]
         assert fresh.segment_id != first.segment_id
-        assert screen.texts[fresh.source_id][fresh.start : fresh.end] == fresh.matched
+        assert screen._source_text(fresh.source_id)[fresh.start : fresh.end] == fresh.matched
 
         await pilot.press("a")  # the queue made again works
         assert sql(

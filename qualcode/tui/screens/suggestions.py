@@ -56,8 +56,10 @@ class SuggestionsScreen(ReviewAware, Screen[None]):
         with self.app.project.read() as s:  # type: ignore[attr-defined]
             conn = s.connection()
             self.sources = dict(conn.execute(text("SELECT id, name FROM source")).all())
-            self.texts = dict(conn.execute(text("SELECT id, text FROM source")).all())
             self.codes = dict(conn.execute(text("SELECT id, path FROM code")).all())
+        # the shown suggestion's source text, read when shown: every source's text at once is
+        # hundreds of megabytes in a large project
+        self.shown_text: tuple[int, str] | None = None
         self.load()
 
     @work(thread=True, exclusive=True)
@@ -110,11 +112,20 @@ class SuggestionsScreen(ReviewAware, Screen[None]):
         if g is None:
             panel.update("No suggestions left." if not self.queue else "")
             return
-        body = self.texts.get(g.source_id, "")
+        body = self._source_text(g.source_id)
         shown = Text(body[g.segment_start : g.start])
         shown.append(body[g.start : g.end], style="bold reverse")
         shown.append(body[g.end : g.segment_end])
         panel.update(shown)
+
+    def _source_text(self, source_id: int) -> str:
+        if self.shown_text is None or self.shown_text[0] != source_id:
+            with self.app.project.read() as s:  # type: ignore[attr-defined]
+                body = s.connection().execute(
+                    text("SELECT text FROM source WHERE id = :i"), {"i": source_id}
+                )
+                self.shown_text = (source_id, body.scalar() or "")
+        return self.shown_text[1]
 
     def current(self) -> Suggestion | None:
         index = self.query_one(OptionList).highlighted

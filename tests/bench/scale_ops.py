@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import resource
 import shutil
 import sqlite3
@@ -371,12 +370,6 @@ def agreement(corpus: Corpus, db: Path, runs: int) -> dict[str, Any]:
 @op("suggestions")
 def suggestions(corpus: Corpus, db: Path, runs: int) -> dict[str, Any]:
     mod = _optional("qualcode.analysis.suggestions")
-    if corpus.scale == "L" and not os.environ.get("QUALCODE_BENCH_SUGGEST_L"):
-        raise Unavailable(
-            "not run at L by default (the coder's exemplars grow with the corpus, so the work "
-            "grows with its square: about 30 s of CPU at M, about an hour at L, which has 9x "
-            "the segments and 9x the exemplars): set QUALCODE_BENCH_SUGGEST_L=1"
-        )
     # As the app's Suggestions queue asks (the best 1,000, and how many there are in all): no
     # user path asks for every suggestion (the CLI shows 50 by default).
     queue = 1_000

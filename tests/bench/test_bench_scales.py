@@ -9,8 +9,7 @@ Targets: import within 3x of raw ``sqlite3`` ``executemany`` of the same rows; t
 within 2x of one hand-written GROUP BY (both measured in the same run, interleaved); at L, the
 count matrix under 1 s, triangulation under 2 s and every operation's peak memory under 500 MB.
 Figures go to exports/bench/results.json as ``scale.<S|M|L>.<operation>``. The REFI-QDA round
-trip and suggestions are left out at L unless ``QUALCODE_BENCH_REFI_L=1`` or
-``QUALCODE_BENCH_SUGGEST_L=1`` (each takes minutes and gigabytes there).
+trip is left out at L unless ``QUALCODE_BENCH_REFI_L=1`` (it takes minutes there).
 """
 
 from __future__ import annotations

@@ -86,10 +86,12 @@ def suggest(
     rejected = rejected_pairs(session)
     parts = [corpus] if corpus is not None else shards(session, list(source_ids or []) or None)
     found: list[Suggestions] = []
-    suggester: Suggester | None = None
+    matched = None
     for shard in parts:
-        suggester = Suggester(shard, cues, workers) if suggester is None else suggester.on(shard)
-        found.append(suggester.suggest(threshold, _covered(shard, mine) | rejected, limit))
+        scorer = Suggester(shard, cues, workers, matched)
+        matched = scorer.matched
+        found.append(scorer.suggest(threshold, _covered(shard, mine) | rejected, limit))
+        del shard, scorer  # the next shard is read with none of this one held
     if len(found) == 1:
         return found[0]
     # the order of one corpus: best first, then text order (source, ordinal), then code
@@ -212,12 +214,14 @@ def evaluate(
     cues = _cues(session, codes, used)
     found: set[tuple[int, int]] = set()
     truth: set[tuple[int, int]] = set()
-    suggester: Suggester | None = None
+    matched = None
     for shard in shards(session):
-        suggester = Suggester(shard, cues, workers) if suggester is None else suggester.on(shard)
+        scorer = Suggester(shard, cues, workers, matched)
+        matched = scorer.matched
         covered = _covered(shard, exemplars)
         truth |= _covered(shard, held_out) - covered
-        found |= suggester.pairs(threshold, covered)
+        found |= scorer.pairs(threshold, covered)
+        del shard, scorer
     scores = []
     for code in codes:
         mine = {p for p in found if p[1] == code.id}

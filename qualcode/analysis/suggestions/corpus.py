@@ -95,8 +95,6 @@ class SegmentCorpus:
         self.segment_ids, self.source_ids, self.ordinals = ids, sources, ordinals
         self.starts, self.ends = starts, ends
         self._texts, self._text_of, self._offsets = texts, text_of, offsets
-        self.texts = _Texts(self, lowered=False)
-        self.lows = _Texts(self, lowered=True)
         self._by_id = np.argsort(ids, kind="stable")  # segment ids -> indexes, by binary search
         given = None if counts is None else counts.vocab_id
         vocab, self._posting_segments, self._bounds = _index(len(ids), self.lows_of, given)
@@ -105,6 +103,16 @@ class SegmentCorpus:
         self.df = np.diff(self._bounds)  # segments (of this corpus) holding each word
         # the words and document frequencies suggestions weigh by: the project's
         self.counts = counts or WordCounts(vocab, self.df, len(ids), self.vocab)
+
+    # made when asked for: held by the corpus, they would make a reference cycle, which keeps a
+    # shard's memory until the garbage collector's next full pass, not until it is dropped
+    @property
+    def texts(self) -> Sequence[str]:
+        return _Texts(self, lowered=False)
+
+    @property
+    def lows(self) -> Sequence[str]:
+        return _Texts(self, lowered=True)
 
     def text(self, i: int) -> str:
         at = int(self._offsets[i])

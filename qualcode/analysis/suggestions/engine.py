@@ -24,7 +24,6 @@ randomness, ties broken by segment and cue order.
 
 from __future__ import annotations
 
-import copy
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,7 +31,13 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from qualcode.analysis.suggestions.corpus import SegmentCorpus, lower, sorted_distinct, words
+from qualcode.analysis.suggestions.corpus import (
+    SegmentCorpus,
+    WordCounts,
+    lower,
+    sorted_distinct,
+    words,
+)
 
 WORD_CUTOFF = 80  # fuzz.ratio of a cue word and a corpus word: a typo in five letters passes
 SHORT_CUE_WORDS = 4  # up to this many words a cue is a phrase to find; longer, a passage
@@ -108,35 +113,52 @@ def cues_for_code(
     return cues
 
 
+@dataclass(frozen=True)
+class CueWords:
+    """The words of the cues and the vocabulary words each matches, for the word counts
+    ``counts``: made once for a project and kept from one of its shards to the next."""
+
+    counts: WordCounts
+    words: list[tuple[str, ...]]  # each cue's distinct words
+    matches: dict[str, tuple[np.ndarray, np.ndarray]]  # (vocabulary ids, scores 0..100)
+
+
 class Suggester:
     """Scores every segment of ``corpus`` against ``cues``; see the module docstring. Words
     are matched and weighed by ``corpus.counts``: the whole project's when the corpus is one
-    of its shards (then :meth:`on` scores the next shard with the same cues)."""
+    of its shards; ``matched`` (:attr:`matched` of the same cues over an earlier shard of the
+    project) saves matching the cue words again."""
 
-    def __init__(self, corpus: SegmentCorpus, cues: Sequence[Cue], workers: int = -1) -> None:
+    def __init__(
+        self,
+        corpus: SegmentCorpus,
+        cues: Sequence[Cue],
+        workers: int = -1,
+        matched: CueWords | None = None,
+    ) -> None:
         self.corpus = corpus
         self.counts = corpus.counts
         self.cues = list(cues)
         self.workers = workers
+        if matched is None:
+            matched = self._match(cues)
+        elif matched.counts is not corpus.counts or len(matched.words) != len(self.cues):
+            raise ValueError("cue words matched for another project or other cues")
+        self.matched = matched
+        self._cue_words, self._matches = matched.words, matched.matches
+
+    def _match(self, cues: Sequence[Cue]) -> CueWords:
         # the same word in many cues is one string (tens of thousands of exemplars share them)
-        self._cue_words = [tuple(map(sys.intern, _distinct(words(lower(c.text))))) for c in cues]
+        cue_words = [tuple(map(sys.intern, _distinct(words(lower(c.text))))) for c in cues]
         # Typos matter in a keyword of one or two words, hardly in a passage of forty: only
         # short cues' words are matched fuzzily (against the whole vocabulary, the costly part).
-        fuzzy = {w for ws in self._cue_words if len(ws) <= SHORT_CUE_WORDS for w in ws}
-        self._matches = self._match_words(sorted(fuzzy))
-        for ws in self._cue_words:
+        fuzzy = {w for ws in cue_words if len(ws) <= SHORT_CUE_WORDS for w in ws}
+        matches = self._match_words(sorted(fuzzy))
+        for ws in cue_words:
             for w in ws:
-                if w not in self._matches:
-                    self._matches[w] = _exact(self.counts.vocab_id, w)
-
-    def on(self, corpus: SegmentCorpus) -> Suggester:
-        """The same cues over ``corpus``, another shard of the same project (same counts): the
-        cue words' matches in the vocabulary are kept, not made again."""
-        if corpus.counts is not self.counts:
-            raise ValueError("a shard of another project (other word counts)")
-        other = copy.copy(self)
-        other.corpus = corpus
-        return other
+                if w not in matches:
+                    matches[w] = _exact(self.counts.vocab_id, w)
+        return CueWords(self.counts, cue_words, matches)
 
     def suggest(
         self,

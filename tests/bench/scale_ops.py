@@ -382,6 +382,61 @@ def suggestions(corpus: Corpus, db: Path, runs: int) -> dict[str, Any]:
     return {"times": times, "suggestions": len(found), "total": found.total, "limit": queue}
 
 
+# --- the coding app ------------------------------------------------------------------------------
+
+
+@op("app")
+def app(corpus: Corpus, db: Path, runs: int) -> dict[str, Any]:
+    """The coding app on the scale's project (app_timing.py): its start, the largest transcript
+    opened to first paint, and the coding key's round trip there against an empty Textual app's
+    (40 presses each: the code applied and removed again, so the project ends as it began). On a
+    copy of the project: the round trip writes."""
+    import asyncio
+    import statistics
+
+    from app_timing import EmptyApp, open_source, round_trips
+
+    from qualcode.tui.app import make_app
+
+    path = scratch("app.db")
+    shutil.copyfile(db, path)
+    with sqlite3.connect(path) as con:
+        source_id, segments = con.execute(
+            "SELECT source_id, COUNT(*) FROM segment GROUP BY source_id ORDER BY 2 DESC, 1 LIMIT 1"
+        ).fetchone()
+        codings = con.execute("SELECT COUNT(*) FROM coding").fetchone()[0]
+        audited = con.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
+        # the synthetic codebook has no shortcuts: key 2 for its first codable code, as a
+        # researcher's codebook would give one
+        con.execute(
+            "UPDATE code SET shortcut = '2' WHERE id = "
+            "(SELECT MIN(id) FROM code WHERE codable AND shortcut IS NULL)"
+        )
+
+    def make() -> Any:
+        return make_app(str(path), coder=CODERS[0])
+
+    opened = [asyncio.run(open_source(make, source_id)) for _ in range(runs)]
+    assert all(o.segments == segments and o.screen_text.strip() for o in opened)
+    CPU["ours"] += [o.cpu for o in opened]
+    presses = 40
+    empty = asyncio.run(round_trips(EmptyApp(), presses, None))
+    ours = asyncio.run(round_trips(make(), presses, source_id))
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT COUNT(*) FROM coding").fetchone()[0] == codings
+        written = con.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] - audited
+    assert written >= presses, "the key must code and uncode (check the code on key 2)"
+    return {
+        "times": [o.first_paint for o in opened],
+        "settled": [o.settled for o in opened],
+        "start_times": [o.start for o in opened],
+        "segments": segments,
+        "round_trip": statistics.median(ours),
+        "empty_round_trip": statistics.median(empty),
+        "presses": presses,
+    }
+
+
 def run_op(name: str, scale: str, runs: int) -> dict[str, Any]:
     """Run this script for ``name`` in a fresh interpreter and return its JSON (the caller's
     side: test_bench_scales.py and test_bench_peer.py)."""

@@ -48,7 +48,9 @@ def size(scale: str) -> dict[str, object]:
     return {k: m[k] for k in ("transcripts", "words", "segments", "codings")}
 
 
-def measure(name: str, scale: str, out: dict[str, Any], **extra: Any) -> float | None:
+def measure(
+    name: str, scale: str, out: dict[str, Any], limit: float | None = None, **extra: Any
+) -> float | None:
     """Record ``scale.<scale>.<name>`` from one operation's output; the median, or None when
     the operation's module is not in this qualcode."""
     key = f"scale.{scale}.{name}"
@@ -57,7 +59,8 @@ def measure(name: str, scale: str, out: dict[str, Any], **extra: Any) -> float |
         status = "not run" if why.startswith("not run") else "not available"
         record(key, None, status=status, why=why, scale=scale)
         return None
-    limit = L_LIMITS.get(name) if scale == "L" else None
+    if limit is None and scale == "L":
+        limit = L_LIMITS.get(name)
     median = statistics.median(out["times"])
     if out.get("cpu_times"):
         extra.setdefault("cpu_s", statistics.median(out["cpu_times"]))
@@ -168,3 +171,40 @@ def test_refi(scale: str, op: str) -> None:
     out = run_op(op, scale, SLOW_RUNS[scale])
     measure(op, scale, out, refi_codings=out["codings"])
     check_memory(scale, out["peak_mb"])
+
+
+def test_app(scale: str) -> None:
+    """The coding app on the scale's project: the largest transcript opened to first paint (the
+    coding app's limit, 0.5 s, set for a 20,000-segment transcript), the app's start, and the
+    coding key's round trip against an empty Textual app's (the app's limit, 1.3x)."""
+    out = run_op("app", scale, RUNS[scale])
+    median = measure(
+        "app_open_largest",
+        scale,
+        out,
+        limit=0.5,
+        segments_opened=out["segments"],
+        exact_layout_s=statistics.median(out["settled"]),
+    )
+    assert median is not None
+    record(
+        f"scale.{scale}.app_start",
+        statistics.median(out["start_times"]),
+        runs=len(out["start_times"]),
+        scale=scale,
+        **size(scale),
+    )
+    trip, floor = out["round_trip"], out["empty_round_trip"]
+    record(
+        f"scale.{scale}.app_key_round_trip",
+        trip,
+        limit_ratio=1.3,
+        ratio=trip / floor,
+        baseline_s=floor,
+        runs=out["presses"],
+        scale=scale,
+        **size(scale),
+    )
+    check_memory(scale, out["peak_mb"])
+    assert median < 0.5
+    assert trip / floor < 1.3

@@ -28,20 +28,35 @@ class SourceRow:
 
 def source_overview(session: Session, coder: str | None) -> list[SourceRow]:
     """Every source with its informant and how much of it ``coder`` has coded (every coder
-    together when ``coder`` is None, as a reviewer sees it)."""
+    together when ``coder`` is None, as a reviewer sees it).
+
+    A coded segment is one a coding overlaps: the coding's first segment (``coding.segment_id``)
+    and, for the few codings marked as reaching further (``coding.multi_segment``), the segments
+    starting inside them (see storage/coding_segment.py). Comparing every segment with every
+    coding of its source instead took 27 s at 1,000,000 codings, before the app's first frame."""
     mine = "WHERE c.name = :coder" if coder is not None else ""
     sql = text(
         f"""
-        WITH mine AS (
-            SELECT cd.* FROM coding cd JOIN coder c ON c.id = cd.coder_id {mine}
-        )
+        WITH mine AS MATERIALIZED (
+            SELECT cd.source_id, cd.segment_id, cd.start, cd."end", cd.multi_segment
+            FROM coding cd JOIN coder c ON c.id = cd.coder_id {mine}
+        ),
+        touched AS (
+            SELECT source_id, segment_id AS gid FROM mine WHERE segment_id IS NOT NULL
+            UNION
+            SELECT m.source_id, g.id FROM mine m JOIN segment g ON g.source_id = m.source_id
+                AND g.start > m.start AND g.start < m."end"
+            WHERE m.multi_segment = 1
+        ),
+        coded AS (SELECT source_id, COUNT(*) AS n FROM touched GROUP BY source_id),
+        applied AS (SELECT source_id, COUNT(*) AS n FROM mine GROUP BY source_id),
+        segments AS (SELECT source_id, COUNT(*) AS n FROM segment GROUP BY source_id)
         SELECT s.id, s.name, s.kind, i.name, i.role,
-            (SELECT COUNT(*) FROM segment g WHERE g.source_id = s.id),
-            (SELECT COUNT(*) FROM segment g WHERE g.source_id = s.id AND EXISTS (
-                SELECT 1 FROM mine m WHERE m.source_id = g.source_id
-                    AND m.start < g."end" AND g.start < m."end")),
-            (SELECT COUNT(*) FROM mine m WHERE m.source_id = s.id)
+            COALESCE(segments.n, 0), COALESCE(coded.n, 0), COALESCE(applied.n, 0)
         FROM source s LEFT JOIN informant i ON i.id = s.informant_id
+            LEFT JOIN segments ON segments.source_id = s.id
+            LEFT JOIN coded ON coded.source_id = s.id
+            LEFT JOIN applied ON applied.source_id = s.id
         ORDER BY COALESCE(i.role, ''), COALESCE(i.name, ''), s.name
         """
     )

@@ -40,10 +40,9 @@ class SourcesScreen(Screen[None]):
         yield OptionList(id="sources")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.action_reload()
-
     def on_screen_resume(self) -> None:
+        # sent when the screen is first shown too: loading on mount as well read every
+        # source's figures twice before the first frame
         self.action_reload()
 
     def action_reload(self) -> None:

@@ -19,7 +19,13 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import text
 from sqlmodel import Session
 
-from qualcode.analysis.suggestions.corpus import SegmentCorpus, lower, words
+from qualcode.analysis.suggestions.corpus import (
+    SegmentCorpus,
+    lower,
+    shards,
+    sorted_distinct,
+    words,
+)
 from qualcode.core.errors import QualcodeError
 
 DEFAULT_MIN_SCORE = 80.0  # fuzz.ratio per word: one typo in five letters
@@ -59,21 +65,35 @@ def kwic(
     wanted = words(lower(term))
     if not wanted:
         raise QualcodeError(f"'{term}' has no word to look for")
-    corpus = corpus or SegmentCorpus.from_session(session, source_ids)
+    # a large project a shard of sources at a time (see suggestions/corpus.py shards): its
+    # texts and word index at once are gigabytes
+    parts = [corpus] if corpus is not None else shards(session, source_ids, counted=False)
+    hits: list[KwicHit] = []
+    for part in parts:
+        hits += _hits(session, part, _found(part, wanted, min_score), width, coder)
+        del part  # the next shard is read with none of this one held
+    hits.sort(key=lambda h: (h.source, h.start))
+    return hits
+
+
+def _found(
+    corpus: SegmentCorpus, wanted: list[str], min_score: float
+) -> list[tuple[int, int, int, float]]:
+    """``(segment index, start, end, score)`` of each hit of the words ``wanted``."""
     matches = _word_matches(corpus, wanted, min_score)
     if any(not m for m in matches):
         return []
     # segments holding a match of every word of the term
     candidates: np.ndarray | None = None
     for m in matches:
-        segs = np.unique(np.concatenate([corpus.postings(corpus.vocab_id[w]) for w in m]))
+        segs = sorted_distinct(np.concatenate([corpus.postings(corpus.vocab_id[w]) for w in m]))
         candidates = segs if candidates is None else np.intersect1d(candidates, segs)
     assert candidates is not None
     found: list[tuple[int, int, int, float]] = []  # (segment index, start, end, score)
     for i in candidates.tolist():
         for a, b, score in _in_segment(corpus.lows[i], matches):
             found.append((i, a, b, score))
-    return _hits(session, corpus, found, width, coder)
+    return found
 
 
 def _word_matches(
@@ -116,7 +136,10 @@ def _hits(
     width: int,
     coder: str | None,
 ) -> list[KwicHit]:
+    if not found:
+        return []
     conn = session.connection()
+    in_corpus = ",".join(map(str, sorted_distinct(corpus.source_ids).tolist()))
     sources = {
         r[0]: r[1:]
         for r in conn.execute(
@@ -131,7 +154,8 @@ def _hits(
     for source_id, start, end, path in conn.execute(
         text(
             'SELECT cd.source_id, cd.start, cd."end", c.path FROM coding cd '
-            f"JOIN code c ON c.id = cd.code_id {whose}ORDER BY cd.source_id, cd.start"
+            f"JOIN code c ON c.id = cd.code_id {whose}"
+            f"WHERE cd.source_id IN ({in_corpus}) ORDER BY cd.source_id, cd.start"
         ),
         {"coder": coder},
     ):
@@ -162,7 +186,6 @@ def _hits(
                 codes=tuple(codes),
             )
         )
-    hits.sort(key=lambda h: (h.source, h.start))
     return hits
 
 

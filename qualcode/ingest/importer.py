@@ -93,8 +93,13 @@ def import_files(
         names = set(known.values())
         batch: dict[str, Path] = {}
         audits: list[dict[str, Any]] = []
+        folders: dict[Path, Path] = {}  # each folder resolved once (a system call or more)
         for path in paths:
-            meta = metas.get(path.parent.resolve()) if meta_path is None else metas.get(None)
+            meta = metas.get(None)
+            if meta_path is None:
+                if path.parent not in folders:
+                    folders[path.parent] = path.parent.resolve()
+                meta = metas.get(folders[path.parent])
             plan = _plan(
                 path,
                 meta,
@@ -149,7 +154,7 @@ def _metadata_for(
         report.warnings.extend(f"{meta_path}: {w}" for w in meta.warnings)
         return {None: meta}
     found: dict[Path | None, Metadata] = {}
-    for folder in sorted({p.parent.resolve() for p in paths}):
+    for folder in sorted({parent.resolve() for parent in {p.parent for p in paths}}):
         candidate = find_metadata(folder)
         if candidate is not None:
             found[folder] = meta = load_metadata(candidate)

@@ -7,9 +7,11 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from conftest import run
 
 from qualcode.analysis.kwic import kwic
+from qualcode.analysis.suggestions import corpus as corpus_module
 from qualcode.storage.project import Project
 
 
@@ -58,3 +60,19 @@ def test_kwic_cli_formats(project: Path, workdir: Path) -> None:
     assert value["term"] == "training" and value["hits"][0]["segment"] == 2
     bad = run("kwic", "...", db=project)
     assert bad.exit_code == 1 and "has no word to look for" in bad.stderr
+
+
+def test_a_project_searched_a_shard_at_a_time_gives_the_same_hits(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large project is read a shard of sources at a time: the same hits, in the same order,
+    with the same context and codes, as one corpus; a word only one shard holds still found."""
+    terms = ["training", "licencing", "capital", "bank", "village head", "packaging"]
+    with Project.open(demo_db) as p, p.read() as s:
+        whole = {t: kwic(s, t) for t in terms}
+        monkeypatch.setattr(corpus_module, "SHARD_SEGMENTS", 20)
+        assert len(list(corpus_module.shards(s, counted=False))) > 2
+        for t in terms:
+            assert kwic(s, t) == whole[t], t
+    assert all(whole[t] for t in terms)
+    assert any(h.codes for hits in whole.values() for h in hits)

@@ -321,17 +321,20 @@ class WordCounts:
         )
 
 
-def shards(session: Session, source_ids: list[int] | None = None) -> Iterator[SegmentCorpus]:
+def shards(
+    session: Session, source_ids: list[int] | None = None, counted: bool = True
+) -> Iterator[SegmentCorpus]:
     """The segments (of ``source_ids``, if given) as corpora of about ``SHARD_SEGMENTS``
     segments each, whole sources in source order, made one at a time: a million segments' texts
     and postings at once are more memory than a server may spare. All the shards weigh words by
-    the counts of them all (:class:`WordCounts`, a first pass); a project of one shard is read
+    the counts of them all (:class:`WordCounts`, a first pass), unless ``counted`` is false (a
+    search that does not weigh words: each shard has its own); a project of one shard is read
     once."""
     groups = _groups(session, source_ids)
     if len(groups) <= 1:
         yield SegmentCorpus.from_session(session, groups[0] if groups else [])
         return
-    counts = WordCounts.of_groups(session, groups)
+    counts = WordCounts.of_groups(session, groups) if counted else None
     for group in groups:
         yield SegmentCorpus.from_session(session, group, counts)
 

@@ -152,6 +152,10 @@ async def test_a_queue_made_before_source_replace_is_made_again_not_crashed(
         corrected = tmp_path / "corrected.txt"
         corrected.write_text("INTERVIEWER: A first question.\n\n" + old, encoding="utf-8")
         assert run("source", "replace", name, str(corrected), db=db).exit_code == 0
+        screen.shown_text = None  # as when moving to a suggestion of another source and back
+        screen._show_context()  # the new text is read: the old offsets no longer fit it
+        panel = screen.query_one("#suggestion-context")
+        assert "was replaced after the queue was made" in str(panel.render())
 
         await pilot.press("r")
         await app.workers.wait_for_complete()

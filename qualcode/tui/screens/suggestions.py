@@ -113,6 +113,12 @@ class SuggestionsScreen(ReviewAware, Screen[None]):
             panel.update("No suggestions left." if not self.queue else "")
             return
         body = self._source_text(g.source_id)
+        if body[g.start : g.end] != g.matched:  # read after `qualcode source replace`
+            panel.update(
+                "The text of this source was replaced after the queue was made: accepting or "
+                "rejecting makes the queue again on the new text."
+            )
+            return
         shown = Text(body[g.segment_start : g.start])
         shown.append(body[g.start : g.end], style="bold reverse")
         shown.append(body[g.end : g.segment_end])

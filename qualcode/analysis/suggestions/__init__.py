@@ -8,7 +8,7 @@ accepting and rejecting are writes, in ``storage/suggestions.py``.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,12 +86,9 @@ def suggest(
     rejected = rejected_pairs(session)
     parts = [corpus] if corpus is not None else shards(session, list(source_ids or []) or None)
     found: list[Suggestions] = []
-    matched = None
-    for shard in parts:
-        scorer = Suggester(shard, cues, workers, matched)
-        matched = scorer.matched
-        found.append(scorer.suggest(threshold, _covered(shard, mine) | rejected, limit))
-        del shard, scorer  # the next shard is read with none of this one held
+    for scorer in _scorers(parts, cues, workers):
+        found.append(scorer.suggest(threshold, _covered(scorer.corpus, mine) | rejected, limit))
+        del scorer  # the next shard is read with none of this one held
     if len(found) == 1:
         return found[0]
     # the order of one corpus: best first, then text order (source, ordinal), then code
@@ -214,14 +211,11 @@ def evaluate(
     cues = _cues(session, codes, used)
     found: set[tuple[int, int]] = set()
     truth: set[tuple[int, int]] = set()
-    matched = None
-    for shard in shards(session):
-        scorer = Suggester(shard, cues, workers, matched)
-        matched = scorer.matched
-        covered = _covered(shard, exemplars)
-        truth |= _covered(shard, held_out) - covered
+    for scorer in _scorers(shards(session), cues, workers):
+        covered = _covered(scorer.corpus, exemplars)
+        truth |= _covered(scorer.corpus, held_out) - covered
         found |= scorer.pairs(threshold, covered)
-        del shard, scorer
+        del scorer
     scores = []
     for code in codes:
         mine = {p for p in found if p[1] == code.id}
@@ -240,6 +234,19 @@ def evaluate(
 
 
 # --- shared -------------------------------------------------------------------------------------
+
+
+def _scorers(parts: Iterable[SegmentCorpus], cues: list[Cue], workers: int) -> Iterator[Suggester]:
+    """A Suggester of ``cues`` over each shard in turn, the cue words matched in the vocabulary
+    once. Each is let go before the next shard is read, if the caller lets it go too: one
+    shard's texts and index are held at a time."""
+    matched = None
+    for shard in parts:
+        scorer = Suggester(shard, cues, workers, matched)
+        matched = scorer.matched
+        del shard
+        yield scorer
+        del scorer
 
 
 def _codes(session: Session, code_ids: Sequence[int] | None) -> list[CodeRow]:

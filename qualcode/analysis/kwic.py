@@ -139,13 +139,14 @@ def _hits(
     if not found:
         return []
     conn = session.connection()
+    # this corpus's sources only: a shard's hits need neither the others' names nor codings
     in_corpus = ",".join(map(str, sorted_distinct(corpus.source_ids).tolist()))
     sources = {
         r[0]: r[1:]
         for r in conn.execute(
             text(
                 "SELECT s.id, s.name, i.name, i.role FROM source s "
-                "LEFT JOIN informant i ON i.id = s.informant_id"
+                f"LEFT JOIN informant i ON i.id = s.informant_id WHERE s.id IN ({in_corpus})"
             )
         )
     }

@@ -21,6 +21,7 @@ from conftest import SMALL_CODEBOOK, PgDatabases, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from qualcode.storage import coding_segment
@@ -346,6 +347,16 @@ def test_upgraded_and_new_projects_have_the_same_triggers_and_indexes(tmp_path: 
     }
 
 
+def _drop_segment_triggers(conn: Connection) -> None:
+    """Drop the triggers that keep coding.segment_id and multi_segment, on either back end."""
+    if conn.dialect.name == "sqlite":
+        for name in coding_segment.SQLITE_TRIGGERS:
+            conn.exec_driver_sql(f"DROP TRIGGER {name}")
+    else:
+        conn.exec_driver_sql("DROP TRIGGER coding_segment_id ON coding")
+        conn.exec_driver_sql("DROP TRIGGER segment_codings ON segment")
+
+
 def test_migration_4_upgrades_a_project_on_this_back_end(project: Path | str) -> None:
     """Migration 4 (column, backfill, index, triggers) on a project taken back to schema 3, on
     SQLite and PostgreSQL alike."""
@@ -356,12 +367,7 @@ def test_migration_4_upgrades_a_project_on_this_back_end(project: Path | str) ->
         actions.apply(source, code, start, end)
     with p.write() as s:
         conn = s.connection()
-        if conn.dialect.name == "sqlite":
-            for name in coding_segment.SQLITE_TRIGGERS:
-                conn.exec_driver_sql(f"DROP TRIGGER {name}")
-        else:
-            conn.exec_driver_sql("DROP TRIGGER coding_segment_id ON coding")
-            conn.exec_driver_sql("DROP TRIGGER segment_codings ON segment")
+        _drop_segment_triggers(conn)
         conn.exec_driver_sql("DROP INDEX ix_coding_segment")
         conn.exec_driver_sql("ALTER TABLE coding DROP COLUMN segment_id")
         conn.exec_driver_sql("DELETE FROM schema_migration WHERE id = 4")
@@ -388,12 +394,7 @@ def test_migration_8_upgrades_a_project_on_this_back_end(project: Path | str) ->
         conn = s.connection()
         conn.exec_driver_sql("DROP INDEX ix_coding_multi_segment")
         conn.exec_driver_sql("ALTER TABLE coding DROP COLUMN multi_segment")
-        if conn.dialect.name == "sqlite":  # schema 7's triggers know no multi_segment
-            for name in coding_segment.SQLITE_TRIGGERS:
-                conn.exec_driver_sql(f"DROP TRIGGER {name}")
-        else:
-            conn.exec_driver_sql("DROP TRIGGER coding_segment_id ON coding")
-            conn.exec_driver_sql("DROP TRIGGER segment_codings ON segment")
+        _drop_segment_triggers(conn)  # schema 7's triggers know no multi_segment
         conn.exec_driver_sql("DELETE FROM schema_migration WHERE id = 8")
     p.close()
     upgraded = Project.open(project)

@@ -366,13 +366,14 @@ def _read(
     None), by source and ordinal; the sources' texts, once each; each segment's text's index."""
     conn = session.connection()
     wanted = None if source_ids is None else set(source_ids)
-    where = ""
+    where = source_where = ""
     if wanted is not None:
         if not wanted:
             empty = np.empty(0, dtype=np.int64)
             return (empty,) * 5, [], empty
-        # the ids are the database's integers, not a user's text
-        where = f" WHERE source_id BETWEEN {int(min(wanted))} AND {int(max(wanted))}"
+        lo, hi = int(min(wanted)), int(max(wanted))  # the database's integers, not a user's text
+        where = f" WHERE source_id BETWEEN {lo} AND {hi}"
+        source_where = f" WHERE id BETWEEN {lo} AND {hi}"
     cursor = conn.connection.cursor()
     columns: list[np.ndarray] = []
     try:
@@ -393,7 +394,6 @@ def _read(
     used = set(sorted_distinct(sources).tolist())
     texts: list[str] = []  # the sources' texts, once each
     position: dict[int, int] = {}
-    source_where = where.replace("source_id", "id")
     for source_id, body in conn.execute(
         text(f"SELECT id, text FROM source{source_where} ORDER BY id")
     ):

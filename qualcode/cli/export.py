@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from qualcode.cli.common import QualcodeGroup, format_option, open_project, write_whole
+from qualcode.cli.refi import export_qdc_command, export_qdpx_command
 from qualcode.core.errors import QualcodeError
 from qualcode.exchange.formats import ALL_FORMATS, EXTENSIONS, is_binary
 
@@ -219,6 +220,11 @@ def codebook(ctx: click.Context, fmt: str, pseudonymize: bool, output: str | Non
         to_file=True,
     )
 
+
+# The whole project and the codebook for other QDA programs: REFI-QDA's commands, which
+# live with the others in cli/refi.py, answer here too.
+export.add_command(export_qdpx_command)
+export.add_command(export_qdc_command)
 
 COMMANDS = [export]
 

@@ -1,14 +1,12 @@
 """``refi export | import``: REFI-QDA projects (.qdpx, .qde) and codebooks (.qdc).
 
-The same commands answer as ``qualcode export qdpx FILE`` / ``qualcode export qdc FILE`` (added to
-the ``export`` group of ``cli/export.py`` when that module has one, else to a small ``export``
-group of our own) and as ``qualcode import FILE.qdpx`` (``cli/importing.py`` hands REFI-QDA files
-to :func:`run_import`).
+The same commands answer as ``qualcode export qdpx FILE`` / ``qualcode export qdc FILE`` (the
+``export`` group of ``cli/export.py`` adds the two commands below) and as ``qualcode import
+FILE.qdpx`` (``cli/importing.py`` hands REFI-QDA files to :func:`run_import`).
 """
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import click
@@ -151,37 +149,4 @@ def import_from_import_command(
     run_import(ctx, files[0], segment_by=segment_by, actor=actor)
 
 
-def _export_group() -> click.Group | None:
-    """The ``export`` group of cli/export.py, if that module exists and has one."""
-    try:
-        module = importlib.import_module("qualcode.cli.export")
-    except ModuleNotFoundError as err:
-        if err.name == "qualcode.cli.export":
-            return None
-        raise
-    for command in getattr(module, "COMMANDS", []):
-        if isinstance(command, click.Group) and command.name == "export":
-            return command
-    group = getattr(module, "export", None)
-    return group if isinstance(group, click.Group) else None
-
-
-@click.group("export", cls=QualcodeGroup)
-def export() -> None:
-    """Export the project for other programs."""
-
-
-def _commands() -> list[click.Command]:
-    group = _export_group()
-    if group is None:
-        group = export
-        commands: list[click.Command] = [refi, export]
-    else:
-        commands = [refi]
-    for command in (export_qdpx_command, export_qdc_command):
-        if command.name not in group.commands:  # never replace another module's command
-            group.add_command(command)
-    return commands
-
-
-COMMANDS = _commands()
+COMMANDS = [refi]

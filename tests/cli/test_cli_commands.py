@@ -42,3 +42,16 @@ def test_status_imports_no_other_command_module(tmp_path) -> None:  # type: igno
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = done.stdout.strip().splitlines()[-1].split(",")
     assert set(loaded) <= {"qualcode.cli.common", "qualcode.cli.project"}, loaded
+
+
+def test_each_group_has_its_subcommands_in_a_fresh_process() -> None:
+    """A group's subcommands may come from another command's module (``export qdpx`` from
+    cli/refi.py); in a test run that module may be imported already, so ask a new process."""
+    code = (
+        "from qualcode.cli import main\n"
+        "ctx = main.make_context('qualcode', ['export'], resilient_parsing=True)\n"
+        "group = main.get_command(ctx, 'export')\n"
+        "print(','.join(group.list_commands(ctx)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert {"qdpx", "qdc", "quotes", "codebook"} <= set(done.stdout.strip().split(","))

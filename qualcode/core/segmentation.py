@@ -71,10 +71,9 @@ def format_timestamp(seconds: int) -> str:
 
 # --- turn lines -------------------------------------------------------------------------------
 
-_SPACES = re.compile(r"[ \t]*")
-_LINE_TIMESTAMP = re.compile(
-    r"(?:\[(?P<bracketed>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)\]"
-    r"|(?P<bare>\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?)(?=[ \t]|$))[ \t]*"
+_TIMESTAMP_IN_LINE = (
+    r"\[\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\]"  # [mm:ss] or [hh:mm:ss], brackets kept
+    r"|\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?(?=[ \t]|$)"  # bare hh:mm:ss, then a space
 )
 # A name is 1-5 words; the first starts with a letter. Word characters include the marks that
 # survive NFC (combining accents, zero-width (non-)joiners). Quantifiers are bounded so a
@@ -87,8 +86,15 @@ _SPEAKER = re.compile(
     rf"|\[(?P<bracketed>{_NAME})\](?!\():?"  # [Name], but not a Markdown link [text](url)
     rf"|(?P<plain>{_NAME}):(?=\s|$)"  # Name:  (a colon before "//" is a URL, not a speaker)
 )
-
-_SPEAKER_AND_SPACES = re.compile(rf"(?:{_SPEAKER.pattern})[ \t]*")
+# A turn line's prefix in one match (one per line of every transcript imported): spaces, a
+# timestamp, a speaker, each optional, and the spaces after each. A timestamp once matched is
+# kept (possessive), as when the two were matched one after the other. ``lastgroup`` tells what
+# was found: the speaker's group if there is one (it closes last), else ``stamped`` (the
+# timestamp and its spaces), else None.
+_TURN_PREFIX = re.compile(
+    rf"[ \t]*+(?P<stamped>(?P<timestamp>{_TIMESTAMP_IN_LINE})[ \t]*+)?+"
+    rf"(?:(?:{_SPEAKER.pattern})[ \t]*+)?+"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,25 +113,23 @@ def parse_turn_prefix(text: str, pos: int = 0, endpos: int | None = None) -> Tur
 
 
 def _prefix(text: str, pos: int, endpos: int) -> tuple[str | None, str | None, int] | None:
-    """parse_turn_prefix as a plain tuple (speaker, timestamp, body): it runs once per line of
-    every transcript imported."""
-    i = _match_end(_SPACES, text, pos, endpos) if text.startswith((" ", "\t"), pos) else pos
-    timestamp = None
-    m = _LINE_TIMESTAMP.match(text, i, endpos)
-    if m is not None:
-        timestamp = _canonical_timestamp(m["bracketed"] or m["bare"])
-        if timestamp is not None:
-            i = m.end()
-    speaker = None
-    m = _SPEAKER_AND_SPACES.match(text, i, endpos)
-    if m is not None:
-        name = m[m.lastgroup or 0]  # each alternative has one group, the name
-        if len(name) <= MAX_SPEAKER_LENGTH:
-            speaker = name
-            i = m.end()
-    if speaker is None and timestamp is None:
+    """parse_turn_prefix as a plain tuple (speaker, timestamp, body)."""
+    m = _TURN_PREFIX.match(text, pos, endpos)
+    assert m is not None  # every line matches, if only by its leading spaces
+    found = m.lastgroup
+    if found is None:
         return None
-    return speaker, timestamp, i
+    timestamp = m["timestamp"]
+    if timestamp is not None:
+        timestamp = _canonical_timestamp(timestamp)
+        if timestamp is None:  # digits that are not a time (99:99:99): the line is text
+            return None
+    if found == "stamped":
+        return None, timestamp, m.end()
+    speaker = m[found]
+    if len(speaker) > MAX_SPEAKER_LENGTH:  # too long for a name: text after the timestamp
+        return (None, timestamp, m.end("stamped")) if timestamp is not None else None
+    return speaker, timestamp, m.end()
 
 
 @lru_cache(maxsize=16_384)
@@ -134,11 +138,6 @@ def _canonical_timestamp(raw: str) -> str | None:
     transcripts meets the same few thousand times again and again (one per second of an hour)."""
     seconds = parse_timestamp(raw)
     return None if seconds is None else format_timestamp(seconds)
-
-
-def _match_end(pattern: re.Pattern[str], text: str, pos: int, endpos: int) -> int:
-    m = pattern.match(text, pos, endpos)
-    return pos if m is None else m.end()
 
 
 # A turn line: where it starts (and the previous region ends), then its prefix as _prefix
@@ -276,6 +275,47 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+# --- turns in one pass --------------------------------------------------------------------------
+
+
+def _turn_spans(text: str) -> list[SegmentSpan] | None:
+    """The segments by turn, or None if no line starts a turn.
+
+    The same segments as trimming each of ``_turn_regions`` (tested against it), in one pass
+    over the lines: segmenting is most of an import's time after the database's own.
+    """
+    spans: list[SegmentSpan] = []
+    add, span = spans.append, tuple.__new__  # a SegmentSpan without its Python-level __new__
+    find, prefix_of, n = text.find, _prefix, len(text)
+    region = 0  # where the text of the current turn (or of the lines before the first) starts
+    speaker: str | None = None
+    timestamp: str | None = None
+    turns = False
+    pos = 0
+    while pos < n:
+        end = find("\n", pos)
+        if end < 0:
+            end = n
+        if end > pos and (found := prefix_of(text, pos, end)) is not None:
+            turns = True
+            chunk = text[region:pos]  # the previous turn's text, trimmed as _trim does
+            said = chunk.lstrip()
+            if said:
+                left = region + len(chunk) - len(said)
+                add(span(SegmentSpan, (left, region + len(chunk.rstrip()), speaker, timestamp)))
+                carried = None
+            else:  # a line holding only a timestamp dates the turn that follows it
+                carried = timestamp if speaker is None else None
+            speaker, turn_timestamp, region = found
+            timestamp = turn_timestamp or carried
+        pos = end + 1
+    if not turns:
+        return None
+    if (last := _trim(text, region, n)) is not None:
+        add(SegmentSpan(*last, speaker, timestamp))
+    return spans
+
+
 # --- the entry point --------------------------------------------------------------------------
 
 
@@ -288,14 +328,10 @@ def segment_text(text: str, mode: str = "turn", *, turns: bool = True) -> list[S
     """
     if mode not in SEGMENT_MODES:
         raise ValueError(f"unknown segmentation mode {mode!r} (expected one of {SEGMENT_MODES})")
-    turns_found = _find_turns(text) if turns else []
-    regions = _turn_regions(text, turns_found)
+    if mode == "turn" and turns and (by_turn := _turn_spans(text)) is not None:
+        return by_turn
+    regions = _turn_regions(text, _find_turns(text) if turns else [])
     spans: list[SegmentSpan] = []
-    if mode == "turn" and turns_found:
-        for start, end, speaker, timestamp in regions:
-            if (t := _trim(text, start, end)) is not None:
-                spans.append(SegmentSpan(t[0], t[1], speaker, timestamp))
-        return spans
     for start, end, speaker, timestamp in regions:
         pieces = _paragraphs(text, start, end)
         if mode == "sentence":

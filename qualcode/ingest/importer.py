@@ -1,8 +1,8 @@
 """Import transcript and document files into a project.
 
-The whole batch is all-or-nothing: every file is read, decoded and segmented first; only when all
-of them are good is anything written, in one transaction. A file already in the project (same
-sha256 of its normalized text) is skipped and reported, never duplicated.
+An import is all-or-nothing: its files are read, decoded, segmented and written a few MB at a time
+inside one transaction, and a bad file anywhere rolls the whole of it back. A file already in the
+project (same sha256 of its normalized text) is skipped and reported, never duplicated.
 """
 
 from __future__ import annotations
@@ -21,11 +21,17 @@ from qualcode.core.errors import InputError
 from qualcode.core.segmentation import SEGMENT_MODES
 from qualcode.ingest.metadata import InformantMeta, Metadata, load_metadata
 from qualcode.ingest.readers import ParsedSource, read_source
+from qualcode.storage.coding_segment import writing_new_sources
 from qualcode.storage.models import SOURCE_KINDS, AuditEntry, Informant, Source, utcnow
 from qualcode.storage.project import Project, audit, audit_row
 from qualcode.storage.sources import insert_segments
 
 METADATA_NAMES = ("informants.yaml", "informants.yml", "informants.csv")
+
+# Sources are written a batch at a time, one INSERT for the sources and one executemany for
+# their segments, once this much text is waiting: a statement per source was a tenth of an
+# import's time, and a few MB at a time is never a whole study in memory.
+STORE_BATCH_CHARS = 4_000_000
 
 
 @dataclass
@@ -84,16 +90,18 @@ def import_files(
     report = ImportReport()
     metas = _metadata_for(paths, meta_path, report)
 
-    # Each file is read, checked and stored in turn inside one transaction (any error rolls the
-    # whole batch back), and its text let go once stored: a study of thousands of transcripts
-    # is never all in memory at once.
-    with project.write() as session:
+    # Each file is read and checked in turn, and stored with the few before it (a batch of a few
+    # MB of text) inside one transaction (any error rolls the whole import back); its text is
+    # let go once stored: a study of thousands of transcripts is never all in memory at once.
+    with project.write() as session, writing_new_sources(session.connection()):
         conn = session.connection()
         known = dict(conn.execute(select(Source.sha256, Source.name)).all())  # type: ignore[call-overload]
         names = set(known.values())
         batch: dict[str, Path] = {}
         audits: list[dict[str, Any]] = []
         folders: dict[Path, Path] = {}  # each folder resolved once (a system call or more)
+        unstored: list[PlannedSource] = []
+        unstored_chars = 0
         for path in paths:
             meta = metas.get(None)
             if meta_path is None:
@@ -123,8 +131,13 @@ def import_files(
                 )
             batch[plan.sha256] = plan.path
             names.add(plan.name)
-            _store(conn, plan, actor, audits)
             report.imported.append(plan)
+            unstored.append(plan)
+            unstored_chars += len(plan.parsed.text)
+            if unstored_chars >= STORE_BATCH_CHARS:
+                _store(conn, unstored, actor, audits)
+                unstored, unstored_chars = [], 0
+        _store(conn, unstored, actor, audits)
         informant_ids = _ensure_informants(session, report, metas, role, actor)
         # The sources were stored before their informants were known to be needed.
         placed = [
@@ -214,24 +227,20 @@ def _ensure_informants(
     # One read of the known informants and a Core insert per new one (a study may bring
     # thousands): no ORM object, flush or audit object per informant.
     existing = {row.name: row for row in session.exec(select(Informant))}
-    conn = session.connection()
-    created: list[dict[str, object]] = []
     ids: dict[str, int] = {}
+    new: list[dict[str, object]] = []
     for name in sorted(wanted):
         info: InformantMeta | None = described.get(name)
         row = existing.get(name)
         if row is None:
-            who = {
-                "name": name,
-                "pseudonym": info.pseudonym if info else None,
-                "role": (info.role if info else None) or role,
-                "attributes": json.dumps(info.attributes if info else {}, ensure_ascii=False),
-                "created_at": utcnow(),
-            }
-            ids[name] = new_id = _insert_one(conn, Informant, who)
-            report.created_informants.append(name)
-            created.append(
-                audit_row(actor, "create", "informant", new_id, name=name, role=who["role"])
+            new.append(
+                {
+                    "name": name,
+                    "pseudonym": info.pseudonym if info else None,
+                    "role": (info.role if info else None) or role,
+                    "attributes": json.dumps(info.attributes if info else {}, ensure_ascii=False),
+                    "created_at": utcnow(),
+                }
             )
             continue
         if info is not None:
@@ -242,6 +251,16 @@ def _ensure_informants(
             audit(session, actor, "update", "informant", row.id, role=role)
         assert row.id is not None
         ids[name] = row.id
+    # The new ones (a study may bring thousands) in one INSERT, their audit entries in another:
+    # no ORM object, flush or audit object per informant.
+    conn = session.connection()
+    created = []
+    for who, new_id in zip(new, _insert_all(conn, Informant, new), strict=True):
+        ids[str(who["name"])] = new_id
+        report.created_informants.append(str(who["name"]))
+        created.append(
+            audit_row(actor, "create", "informant", new_id, name=who["name"], role=who["role"])
+        )
     if created:
         conn.execute(insert(_table(AuditEntry)), created)
     return ids
@@ -268,21 +287,23 @@ def _table(model: type) -> Any:
     return model.__table__  # type: ignore[attr-defined]
 
 
-def _insert_one(conn: Connection, model: type, values: dict[str, Any]) -> int:
-    """Insert one row by Core; its new id. (The values as parameters, not ``.values()``: one
-    cached statement for every row instead of a new one to build and look up each time.)"""
-    key = conn.execute(insert(_table(model)), values).inserted_primary_key
-    assert key is not None
-    return int(key[0])
+def _insert_all(conn: Connection, model: type, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` by one Core statement (SQLAlchemy batches them into multi-row INSERTs);
+    their new ids, in the order of ``rows``."""
+    if not rows:
+        return []
+    table = _table(model)
+    stored = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    return [int(i) for i in stored.scalars()]
 
 
-def _store(conn: Connection, plan: PlannedSource, actor: str, audits: list[dict[str, Any]]) -> None:
-    """Store the source (its informant is set afterwards) and its segments by Core inserts, not
-    ORM objects (most of a large import's time went there); drop the text from ``plan``; add the
-    source's audit entry to ``audits``, written with the others at the end."""
-    plan.source_id = _insert_one(
-        conn,
-        Source,
+def _store(
+    conn: Connection, plans: list[PlannedSource], actor: str, audits: list[dict[str, Any]]
+) -> None:
+    """Store the sources (their informants are set afterwards) and their segments by Core
+    inserts, not ORM objects (most of a large import's time went there); drop their texts; add
+    their audit entries to ``audits``, written with the others at the end."""
+    rows = [
         {
             "name": plan.name,
             "kind": plan.kind,
@@ -292,21 +313,25 @@ def _store(conn: Connection, plan: PlannedSource, actor: str, audits: list[dict[
             "segmented_by": plan.segment_by,
             "text": plan.parsed.text,
             "imported_at": utcnow(),
-        },
-    )
-    segments = insert_segments(conn, plan.source_id, plan.parsed.segments)
-    plan.segments = segments
-    plan.parsed = ParsedSource("", [], plan.parsed.encoding, plan.parsed.warnings)
-    audits.append(
-        audit_row(
-            actor,
-            "import",
-            "source",
-            plan.source_id,
-            name=plan.name,
-            file=plan.path.name,
-            sha256=plan.sha256,
-            segments=segments,
-            kind=plan.kind,
+        }
+        for plan in plans
+    ]
+    ids = _insert_all(conn, Source, rows)
+    insert_segments(conn, [(i, p.parsed.segments) for p, i in zip(plans, ids, strict=True)])
+    for plan, source_id in zip(plans, ids, strict=True):
+        plan.source_id = source_id
+        plan.segments = len(plan.parsed.segments)
+        plan.parsed = ParsedSource("", [], plan.parsed.encoding, plan.parsed.warnings)
+        audits.append(
+            audit_row(
+                actor,
+                "import",
+                "source",
+                plan.source_id,
+                name=plan.name,
+                file=plan.path.name,
+                sha256=plan.sha256,
+                segments=plan.segments,
+                kind=plan.kind,
+            )
         )
-    )

@@ -25,8 +25,9 @@ def source_ids(session: Session, names: tuple[str, ...] | list[str]) -> list[int
     return [i for i in ids if i is not None] or None
 
 
-def insert_segments(conn: Connection, source_id: int, spans: Iterable[SegmentSpan]) -> int:
-    """Insert the segments of ``source_id``, numbered from 1, in one executemany; how many.
+def insert_segments(conn: Connection, sources: Iterable[tuple[int, Iterable[SegmentSpan]]]) -> int:
+    """Insert the segments of each ``(source_id, spans)``, numbered from 1 in each source, in one
+    executemany; how many.
 
     The rows go to the driver as plain tuples: SQLAlchemy's Core insert builds and checks a
     parameter dict per row, which was a third of a large import's time (a study brings millions
@@ -36,6 +37,7 @@ def insert_segments(conn: Connection, source_id: int, spans: Iterable[SegmentSpa
     end = conn.dialect.identifier_preparer.quote("end")  # a reserved word
     rows = [
         (source_id, i, seg.start, seg.end, seg.speaker, seg.timestamp)
+        for source_id, spans in sources
         for i, seg in enumerate(spans, start=1)
     ]
     if rows:

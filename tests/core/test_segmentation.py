@@ -11,6 +11,9 @@ from hypothesis import strategies as st
 from qualcode.core.segmentation import (
     SEGMENT_MODES,
     SegmentSpan,
+    _find_turns,
+    _trim,
+    _turn_regions,
     has_turns,
     parse_timestamp,
     parse_turn_prefix,
@@ -63,6 +66,9 @@ def test_speaker_prefix_styles(line: str, speaker: str, said: str) -> None:
         ("[00:01:02] **Ratna:** Hi", "00:01:02", "Ratna", "Hi"),
         ("[00:01:02] just words", "00:01:02", None, "just words"),
         ("00:01:02 just words", "00:01:02", None, "just words"),
+        ("[00:01:02]\tRatna:\tHi", "00:01:02", "Ratna", "Hi"),
+        # A name too long to be one is text, but the timestamp before it still dates the turn.
+        ("[00:01:02]  " + "A" * 41 + ": long", "00:01:02", None, "A" * 41 + ": long"),
     ],
 )
 def test_timestamps(line: str, timestamp: str, speaker: str | None, said: str) -> None:
@@ -81,6 +87,7 @@ def test_timestamps(line: str, timestamp: str, speaker: str | None, said: str) -
         "Source : space before the colon",
         "10:30 we met",  # mm:ss without brackets is not a timestamp
         "[99:99] not a time",
+        "99:99:99 Ratna: not a time, so no speaker after it either",
         "Note:no space after the colon",
         "- Ratna: a list item",
         "[the recap](recap.md) is attached",
@@ -371,6 +378,23 @@ def contains(outer: SegmentSpan, inner: SegmentSpan) -> bool:
 def test_invariant(raw: str, mode: str, turns: bool) -> None:
     text = normalize(raw)
     assert_invariant(text, segment_text(text, mode, turns=turns), turns)
+
+
+@settings(max_examples=400)
+@given(TRANSCRIPTS)
+def test_turns_in_one_pass_are_the_trimmed_regions_between_turn_lines(raw: str) -> None:
+    """Turn mode reads the lines once (the import's hot loop); paragraph and sentence modes
+    split the regions between turn lines. Both must see the same turns."""
+    text = normalize(raw)
+    turns = _find_turns(text)
+    regions = [
+        SegmentSpan(*trimmed, speaker, timestamp)
+        for start, end, speaker, timestamp in _turn_regions(text, turns)
+        if (trimmed := _trim(text, start, end)) is not None
+    ]
+    got = segment_text(text, "turn")
+    assert got == (regions if turns else segment_text(text, "paragraph"))
+    assert all(type(span) is SegmentSpan for span in got)
 
 
 @settings(max_examples=300)

@@ -85,13 +85,17 @@ def import_(db: str, folder: str, informant: str) -> None:
     stored = 0
     original = importer._store
 
-    def store(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def store(conn, plans, *args, **kwargs):  # type: ignore[no-untyped-def]
         nonlocal stored
-        original(*args, **kwargs)
-        stored += 1
-        pause_point(f"store:{stored}")
+        original(conn, plans, *args, **kwargs)
+        stored += len(plans)
+        if plans:
+            pause_point(f"store:{stored}")
 
     importer._store = store  # type: ignore[assignment]
+    # Sources are stored a batch of a few MB at a time: here one at a time, so that the child can
+    # be killed with some of the sources written and some not.
+    importer.STORE_BATCH_CHARS = 1
     files = sorted(Path(folder).glob("*.txt"))
     with Project.open(db) as project:
         say("ready")

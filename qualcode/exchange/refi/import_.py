@@ -579,7 +579,7 @@ class _Writer:
         self.s.add(row)
         self.s.flush()
         assert row.id is not None
-        insert_segments(self.s.connection(), row.id, segments)
+        insert_segments(self.s.connection(), [(row.id, segments)])
         audit(
             self.s,
             self.actor,

@@ -100,9 +100,10 @@ def import_transcripts(corpus: Corpus, db: Path, runs: int) -> dict[str, Any]:
 def import_raw(corpus: Corpus, db: Path, runs: int) -> dict[str, Any]:
     """The limit of the import: the same informant, source and segment rows (read from the
     built project) written by raw ``sqlite3`` ``executemany`` into a fresh project of the same
-    schema, one transaction; indexes and triggers included, but for the segment insert trigger,
-    left out while the segments are written and made again before the commit, as the import
-    does (storage/coding_segment.py ``writing_new_sources``)."""
+    schema (indexes and triggers included), one transaction: ``times``. Alternating with it,
+    ``untriggered_times``: the same, but with the segment insert trigger left out while the
+    segments are written and made again before the commit, as the import itself does
+    (storage/coding_segment.py ``writing_new_sources``), a stricter floor."""
     with sqlite3.connect(db) as src:
         informants = src.execute(
             "SELECT id, name, pseudonym, role, attributes, created_at FROM informant"
@@ -115,12 +116,13 @@ def import_raw(corpus: Corpus, db: Path, runs: int) -> dict[str, Any]:
             'SELECT source_id, ordinal, start, "end", speaker, timestamp FROM segment'
         ).fetchall()
 
-    def write(con: sqlite3.Connection) -> None:
+    def write(con: sqlite3.Connection, untriggered: bool) -> None:
         con.execute("BEGIN IMMEDIATE")
-        (trigger,) = con.execute(
-            "SELECT sql FROM sqlite_master WHERE name = 'segment_codings_insert'"
-        ).fetchone()
-        con.execute("DROP TRIGGER segment_codings_insert")
+        if untriggered:
+            (trigger,) = con.execute(
+                "SELECT sql FROM sqlite_master WHERE name = 'segment_codings_insert'"
+            ).fetchone()
+            con.execute("DROP TRIGGER segment_codings_insert")
         con.executemany("INSERT INTO informant VALUES (?, ?, ?, ?, ?, ?)", informants)
         con.executemany(
             "INSERT INTO source (id, name, kind, filename, sha256, encoding, segmented_by, "
@@ -132,18 +134,20 @@ def import_raw(corpus: Corpus, db: Path, runs: int) -> dict[str, Any]:
             "VALUES (?, ?, ?, ?, ?, ?)",
             segments,
         )
-        con.execute(trigger)
+        if untriggered:
+            con.execute(trigger)
         con.execute("COMMIT")
 
-    times = []
+    times: dict[bool, list[float]] = {False: [], True: []}
     for _ in range(runs):
-        path = scratch("import-raw.db")
-        new_project(path, corpus).close()
-        con = sqlite3.connect(path, isolation_level=None)
-        t, _ = timed(lambda: write(con), "baseline")  # noqa: B023
-        con.close()
-        times.append(t)
-    return {"times": times, "segments": len(segments)}
+        for untriggered in (False, True):
+            path = scratch("import-raw.db")
+            new_project(path, corpus).close()
+            con = sqlite3.connect(path, isolation_level=None)
+            t, _ = timed(lambda: write(con, untriggered), "baseline")  # noqa: B023
+            con.close()
+            times[untriggered].append(t)
+    return {"times": times[False], "untriggered_times": times[True], "segments": len(segments)}
 
 
 @op("import_codings")

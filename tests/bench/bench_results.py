@@ -13,6 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parents[2] / "exports" / "bench" / "results.json"
+# When this run of the benchmarks started (they record from one pytest process): the table marks
+# the records of earlier runs by it. (By the hour of each record, a run crossing an hour looked
+# like two.)
+RUN = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def machine() -> str:
@@ -35,6 +39,7 @@ def record(
     entry.update({k: round(v, 6) if isinstance(v, float) else v for k, v in extra.items()})
     entry["machine"] = machine()
     entry["at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    entry["run"] = RUN
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     records = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     records = [r for r in records if r.get("name") != name] + [entry]

@@ -35,7 +35,7 @@ def ratio_of(r: dict) -> str:
 
 
 def note_of(r: dict, latest: str) -> str:
-    if r.get("at", latest)[:13] != latest[:13]:
+    if r.get("run") != latest:
         return f"from an earlier run ({r.get('at', 'undated')})"
     if r.get("status"):
         return f"{r['status']}: {r.get('why', '')}"
@@ -50,7 +50,7 @@ def note_of(r: dict, latest: str) -> str:
 
 
 def rows(records: list[dict]) -> list[tuple[str, ...]]:
-    latest = max((r.get("at", "") for r in records), default="")
+    latest = max((r.get("run", "") for r in records), default="")
     return [
         (
             r["name"],

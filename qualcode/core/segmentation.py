@@ -87,13 +87,15 @@ _SPEAKER = re.compile(
     rf"|(?P<plain>{_NAME}):(?=\s|$)"  # Name:  (a colon before "//" is a URL, not a speaker)
 )
 # A turn line's prefix in one match (one per line of every transcript imported): spaces, a
-# timestamp, a speaker, each optional, and the spaces after each. A timestamp once matched is
-# kept (possessive), as when the two were matched one after the other. ``lastgroup`` tells what
-# was found: the speaker's group if there is one (it closes last), else ``stamped`` (the
-# timestamp and its spaces), else None.
+# timestamp, a speaker, each optional, and the spaces after each. Everything after a part is
+# optional, so the first way through is the match and nothing is tried again: a timestamp once
+# matched is kept, as when the two were matched one after the other. (No possessive quantifiers:
+# Python before 3.11.5 matched them wrongly, gh-106052.) ``lastgroup`` tells what was found: the
+# speaker's group if there is one (it closes last), else ``stamped`` (the timestamp and its
+# spaces), else None.
 _TURN_PREFIX = re.compile(
-    rf"[ \t]*+(?P<stamped>(?P<timestamp>{_TIMESTAMP_IN_LINE})[ \t]*+)?+"
-    rf"(?:(?:{_SPEAKER.pattern})[ \t]*+)?+"
+    rf"[ \t]*(?P<stamped>(?P<timestamp>{_TIMESTAMP_IN_LINE})[ \t]*)?"
+    rf"(?:(?:{_SPEAKER.pattern})[ \t]*)?"
 )
 
 
@@ -328,9 +330,13 @@ def segment_text(text: str, mode: str = "turn", *, turns: bool = True) -> list[S
     """
     if mode not in SEGMENT_MODES:
         raise ValueError(f"unknown segmentation mode {mode!r} (expected one of {SEGMENT_MODES})")
-    if mode == "turn" and turns and (by_turn := _turn_spans(text)) is not None:
-        return by_turn
-    regions = _turn_regions(text, _find_turns(text) if turns else [])
+    found: list[_Turn] = []
+    if turns and mode == "turn":
+        if (by_turn := _turn_spans(text)) is not None:
+            return by_turn  # else no line starts a turn: paragraphs of the whole text
+    elif turns:
+        found = _find_turns(text)
+    regions = _turn_regions(text, found)
     spans: list[SegmentSpan] = []
     for start, end, speaker, timestamp in regions:
         pieces = _paragraphs(text, start, end)

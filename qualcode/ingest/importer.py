@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,11 @@ from qualcode.storage.sources import insert_segments
 
 METADATA_NAMES = ("informants.yaml", "informants.yml", "informants.csv")
 
-# Sources are written a batch at a time, one INSERT for the sources and one executemany for
-# their segments, once this much text is waiting: a statement per source was a tenth of an
-# import's time, and a few MB at a time is never a whole study in memory.
+# Sources are written a batch at a time, once this much text is waiting: one Core statement for
+# the sources (a multi-row INSERT on PostgreSQL; on SQLite, whose RETURNING order SQLAlchemy
+# cannot rely on, a row at a time inside it) and one executemany for their segments. A statement
+# per source was a tenth of an import's time, and a few MB at a time is never a whole study in
+# memory.
 STORE_BATCH_CHARS = 4_000_000
 
 
@@ -93,7 +96,7 @@ def import_files(
     # Each file is read and checked in turn, and stored with the few before it (a batch of a few
     # MB of text) inside one transaction (any error rolls the whole import back); its text is
     # let go once stored: a study of thousands of transcripts is never all in memory at once.
-    with project.write() as session, writing_new_sources(session.connection()):
+    with project.write() as session, ExitStack() as until_commit:
         conn = session.connection()
         known = dict(conn.execute(select(Source.sha256, Source.name)).all())  # type: ignore[call-overload]
         names = set(known.values())
@@ -102,6 +105,19 @@ def import_files(
         folders: dict[Path, Path] = {}  # each folder resolved once (a system call or more)
         unstored: list[PlannedSource] = []
         unstored_chars = 0
+        trigger_paused = False
+
+        def store(plans: list[PlannedSource]) -> None:
+            nonlocal trigger_paused
+            if not plans:
+                return
+            # New sources' segments are written without the segment insert trigger, from the
+            # first one on: an import of files that are all known already changes nothing.
+            if not trigger_paused:
+                until_commit.enter_context(writing_new_sources(conn))
+                trigger_paused = True
+            _store(conn, plans, actor, audits)
+
         for path in paths:
             meta = metas.get(None)
             if meta_path is None:
@@ -135,9 +151,9 @@ def import_files(
             unstored.append(plan)
             unstored_chars += len(plan.parsed.text)
             if unstored_chars >= STORE_BATCH_CHARS:
-                _store(conn, unstored, actor, audits)
+                store(unstored)
                 unstored, unstored_chars = [], 0
-        _store(conn, unstored, actor, audits)
+        store(unstored)
         informant_ids = _ensure_informants(session, report, metas, role, actor)
         # The sources were stored before their informants were known to be needed.
         placed = [
@@ -251,8 +267,8 @@ def _ensure_informants(
             audit(session, actor, "update", "informant", row.id, role=role)
         assert row.id is not None
         ids[name] = row.id
-    # The new ones (a study may bring thousands) in one INSERT, their audit entries in another:
-    # no ORM object, flush or audit object per informant.
+    # The new ones (a study may bring thousands) by one statement, their audit entries by
+    # another: no ORM object, flush or audit object per informant.
     conn = session.connection()
     created = []
     for who, new_id in zip(new, _insert_all(conn, Informant, new), strict=True):
@@ -288,8 +304,9 @@ def _table(model: type) -> Any:
 
 
 def _insert_all(conn: Connection, model: type, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` by one Core statement (SQLAlchemy batches them into multi-row INSERTs);
-    their new ids, in the order of ``rows``."""
+    """Insert ``rows`` by one Core statement; their new ids, in the order of ``rows``.
+    (SQLAlchemy makes it multi-row INSERTs on PostgreSQL and a row at a time on SQLite, whose
+    RETURNING order it cannot rely on.)"""
     if not rows:
         return []
     table = _table(model)

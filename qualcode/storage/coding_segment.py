@@ -131,11 +131,12 @@ def writing_new_sources(conn: Connection) -> Iterator[None]:
     """For a block that inserts segments of sources created in the same transaction only.
 
     Such segments have no codings to keep in step, yet on SQLite the insert trigger runs a
-    sub-program for every segment row, a third of an import's segment write. On SQLite it is
+    sub-program for every segment row, 40 % of an import's segment write. On SQLite it is
     dropped for the block and made again from its own stored SQL at the end; the DDL is part of
     the transaction, so a rollback puts it back too, and other connections never see the
-    project without it. On PostgreSQL nothing changes: dropping a trigger there locks the table
-    against readers for the whole block.
+    project without it (they read the schema again once, after the commit). On PostgreSQL
+    nothing changes: dropping a trigger there locks the table against readers for the whole
+    block.
     """
     stored = None
     if conn.dialect.name == "sqlite":
@@ -148,7 +149,9 @@ def writing_new_sources(conn: Connection) -> Iterator[None]:
     try:
         yield
     finally:
-        if stored is not None:
+        # After some errors (I/O, out of memory) SQLite rolls the transaction back by itself,
+        # which has put the trigger back: making it again would fail and hide that error.
+        if stored is not None and getattr(conn.connection.dbapi_connection, "in_transaction", True):
             conn.exec_driver_sql(stored)
 
 

@@ -152,3 +152,37 @@ def test_segments_written_after_an_import_still_move_codings(project: Path | str
         )
         again = conn.execute(text(segment), {"s": source_id}).scalar_one()
         assert conn.execute(text(coding_segment), {"s": source_id}).scalar_one() == again
+
+
+def test_an_import_of_files_known_already_changes_nothing(
+    project: Path | str, workdir: Path
+) -> None:
+    """Not even the schema: the trigger is left out only once a new source is written."""
+    unchanged = fingerprint(project)
+    with Project.open(project) as p:
+        report = import_files(p, [workdir / "ratna.txt"], informant="Ratna Kurniasih")
+    assert report.imported == [] and len(report.skipped) == 1
+    assert fingerprint(project) == unchanged
+
+
+def test_the_error_is_the_one_that_happened_when_sqlite_rolled_back_by_itself(
+    project: Path | str, backend: str, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an I/O error SQLite may end the transaction itself (and so restore the trigger):
+    the user hears of that error, not of a failed attempt to make the trigger again."""
+    if backend != "sqlite":
+        pytest.skip("SQLite's own rollback")
+    before = segment_triggers(project)
+    unchanged = fingerprint(project)
+
+    def failing_store(conn: Any, *args: Any) -> None:
+        conn.exec_driver_sql("ROLLBACK")  # as SQLite does on SQLITE_IOERR or SQLITE_NOMEM
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(importer, "_store", failing_store)
+    other = workdir / "siti.txt"
+    other.write_text(INTERVIEW.replace("Ratna Kurniasih", "Siti"))
+    with Project.open(project) as p, pytest.raises(OSError, match="disk I/O error"):
+        import_files(p, [other], informant="Siti")
+    assert segment_triggers(project) == before
+    assert fingerprint(project) == unchanged

@@ -97,6 +97,19 @@ async def test_sources_are_grouped_by_role_with_the_coders_progress(tmp_path: Pa
         assert screen.view.cursor == 0
 
 
+async def test_each_source_is_one_line_in_a_narrow_terminal(tmp_path: Path) -> None:
+    """The list is not wrapped (measuring wrapped lines for thousands of sources was most of the
+    app's start): a line a source, the end of a long one cut short with an ellipsis."""
+    app = make_app(str(demo_copy(tmp_path)), coder="resa")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        listing = app.screen.query_one("#sources", OptionList)
+        assert listing.virtual_size.height == listing.option_count == 10
+        shown = [line.text for line in (listing.render_line(y) for y in range(10))]
+        assert all(len(line.rstrip()) <= 80 for line in shown)
+        assert any(line.rstrip().endswith("…") for line in shown)
+
+
 async def test_fuzzy_code_picker_applies_the_best_match(tmp_path: Path) -> None:
     db = demo_copy(tmp_path)
     spans = segment_spans(db, "nurhayati")

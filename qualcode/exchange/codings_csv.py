@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,7 +30,13 @@ from qualcode.core.errors import InputError, QualcodeError
 from qualcode.core.files import read_input
 from qualcode.exchange.formats.csv_safe import neutralise_reversibly, restore
 from qualcode.storage.codes import magnitude_scale, resolve_code
-from qualcode.storage.codings import check_magnitude, check_span, coder_id, coding_ids_by_key
+from qualcode.storage.codings import (
+    check_magnitude,
+    check_span,
+    coder_id,
+    coding_ids_by_key,
+    imported_detail,
+)
 from qualcode.storage.models import AuditEntry, Code, Coding, Source, utcnow
 from qualcode.storage.project import Project
 
@@ -110,12 +115,14 @@ def _write_chunk(
     present = set(coding_ids_by_key(conn, sources))
     now = utcnow()
     new: list[dict[str, object]] = []
+    keys: list[tuple[int, int, int, int, int]] = []  # of the new ones, as coding_ids_by_key has
     for r in rows:
         key = (r.source.id, r.code.id, coder_ids[r.coder], r.start, r.end)
         if key in present:
             report.already_present += 1
             continue
         present.add(key)  # type: ignore[arg-type]
+        keys.append(key)  # type: ignore[arg-type]
         new.append(
             {
                 "source_id": r.source.id,
@@ -141,14 +148,10 @@ def _write_chunk(
                 "actor": actor,
                 "action": "create",
                 "entity": "coding",
-                "entity_id": by_key[
-                    (r["source_id"], r["code_id"], r["coder_id"], r["start"], r["end"])  # type: ignore[index]
-                ],
-                "detail": json.dumps(
-                    {"origin": f"csv:{path.name}", "start": r["start"], "end": r["end"]}
-                ),
+                "entity_id": by_key[key],
+                "detail": imported_detail(f"csv:{path.name}", *key),
             }
-            for r in new
+            for key in keys
         ],
     )
     report.imported += len(new)

@@ -1,7 +1,10 @@
-"""Checks every coding write shares (span, magnitude) and coders; the writes themselves are in
-``storage/actions.py`` (the app, with undo) and ``exchange/codings_csv.py`` (bulk import)."""
+"""What every coding write shares: checks (span, magnitude), coders, ids by key and the audit
+detail of imported codings; the writes themselves are in ``storage/actions.py`` (the app, with
+undo), ``exchange/codings_csv.py`` and ``exchange/refi`` (bulk imports)."""
 
 from __future__ import annotations
+
+import json
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
@@ -60,3 +63,21 @@ def coding_ids_by_key(conn: Connection, source_ids: set[int]) -> dict[tuple[int,
         'SELECT id, source_id, code_id, coder_id, start, "end" FROM coding WHERE source_id IN :ids'
     ).bindparams(bindparam("ids", expanding=True))
     return {tuple(r[1:]): r[0] for r in conn.execute(sql, {"ids": sorted(source_ids)})}  # type: ignore[misc]
+
+
+def imported_detail(
+    origin: str, source_id: int, code_id: int, coder_id: int, start: int, end: int
+) -> str:
+    """The audit detail of a coding an import wrote (codings CSV, REFI-QDA): where it came from
+    and what it is, with the ids the coding app's entries record, so that ``qualcode log
+    --source`` finds it by its source and the log tells what it was after it is gone."""
+    return json.dumps(
+        {
+            "origin": origin,
+            "source_id": source_id,
+            "code_id": code_id,
+            "coder_id": coder_id,
+            "start": start,
+            "end": end,
+        }
+    )

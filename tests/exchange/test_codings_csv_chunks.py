@@ -7,6 +7,7 @@ project as it was (the earlier chunks' rows included); every stored coding has i
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -43,16 +44,23 @@ def test_rows_across_chunks_are_stored_once_with_their_audit(project: Path, tmp_
             "JOIN segment g ON g.id = cd.segment_id ORDER BY cd.id"
         ).fetchall()
         audited = con.execute(
-            "SELECT COUNT(*) FROM audit_log a JOIN coding cd ON cd.id = a.entity_id "
+            'SELECT a.detail, cd.source_id, cd.code_id, cd.coder_id, cd.start, cd."end" '
+            "FROM audit_log a JOIN coding cd ON cd.id = a.entity_id "
             "WHERE a.entity = 'coding' AND a.action = 'create'"
-        ).fetchone()[0]
+        ).fetchall()
     assert stored == [
         (2, "Enabling/Motivation", "ana", 1),
         (2, "Empowering/Training and coaching", "ana", None),
         (4, "Enabling/Motivation", "ana", -1),
         (4, "Enabling/Motivation", "ben", 0),
     ]
-    assert audited == 4
+    # Each with what it is, as the coding app's entries record it (log --source finds it).
+    keys = ("source_id", "code_id", "coder_id", "start", "end")
+    assert [json.loads(detail) for detail, *_ in audited] == [
+        {"origin": "csv:codings.csv", **dict(zip(keys, coding, strict=True))}
+        for _, *coding in audited
+    ]
+    assert len(audited) == 4
 
 
 def test_a_bad_row_in_a_later_chunk_imports_nothing(project: Path, tmp_path: Path) -> None:
@@ -64,3 +72,19 @@ def test_a_bad_row_in_a_later_chunk_imports_nothing(project: Path, tmp_path: Pat
     assert result.exit_code == 1
     assert "codings.csv:7: source 'ratna' has no segment 99" in result.output
     assert fingerprint(project) == before
+
+
+def test_the_log_finds_imported_codings_by_their_source_after_they_are_gone(
+    project: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "codings.csv"
+    path.write_text("\n".join([HEADER, *ROWS]) + "\n", encoding="utf-8")
+    assert run("codings", "import", str(path), db=project).exit_code == 0
+    with sqlite3.connect(project) as con:  # gone without an entry of their own, as by a cascade
+        con.execute("DELETE FROM coding")
+    result = run("log", "--source", "ratna", "--entity", "coding", "--format", "json", db=project)
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)
+    assert [(e["action"], e["detail"]["origin"]) for e in found] == [
+        ("create", "csv:codings.csv")
+    ] * 4

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -15,7 +16,7 @@ from sqlmodel import select
 from qualcode.core.errors import InputError
 from qualcode.exchange.refi import export_qdpx, import_refi
 from qualcode.exchange.refi.model import count_codings
-from qualcode.storage.models import Code, Coder, Coding, Informant, Memo, Source
+from qualcode.storage.models import AuditEntry, Code, Coder, Coding, Informant, Memo, Source
 from qualcode.storage.project import Project
 
 SAMPLES = REPO.parent / "shared" / "refi-qda" / "samples"
@@ -456,6 +457,35 @@ def test_importing_twice_adds_nothing_the_second_time(coded_project: Path, tmp_p
     assert second.codings_imported == 0 and second.codings_present == 3
     assert second.codes_matched == 6 and not second.codes_added
     assert second.sources_merged == [("ratna", "ratna")] and second.accounted()
+
+
+def test_each_imported_coding_is_audited_with_what_it_is(
+    coded_project: Path, tmp_path: Path
+) -> None:
+    """Its source, code, coder and span, as the coding app's entries record them: the log says
+    what an imported coding was after it is gone, and ``log --source`` finds it by its source."""
+    with Project.open(coded_project) as p:
+        export_qdpx(p, tmp_path / "p.qdpx")
+    with Project.open(tmp_path / "t.db", create=True) as p:
+        import_refi(p, tmp_path / "p.qdpx", actor="t")
+        with p.read() as s:
+            codings = {c.id: c for c in s.exec(select(Coding))}
+            entries = [
+                e
+                for e in s.exec(select(AuditEntry))
+                if e.entity == "coding" and e.action == "create"
+            ]
+    assert sorted(e.entity_id for e in entries) == sorted(codings) and len(codings) == 3
+    for entry in entries:
+        c = codings[entry.entity_id]  # type: ignore[index]
+        assert json.loads(entry.detail) == {
+            "origin": "refi:p.qdpx",
+            "source_id": c.source_id,
+            "code_id": c.code_id,
+            "coder_id": c.coder_id,
+            "start": c.start,
+            "end": c.end,
+        }
 
 
 def test_into_the_project_it_came_from_nothing_changes(coded_project: Path, tmp_path: Path) -> None:

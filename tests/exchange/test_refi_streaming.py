@@ -30,8 +30,10 @@ from qualcode.storage.project import Project
 
 EXPORT_SHA256 = "5d2ab5b607624d040f286a1533efb8bdd155f7231a3ac4bbe81bd3b70e4a3c52"
 EXPORT_BYTES = 545_269
-IMPORTED = "e2d478a2a09a5fed252b024ae445225b47dc75fbba7e5dc3d2373acfd9bcedb2"
-IMPORTED_UTF16 = "80f6c3f7854cdd79d3f68a5e96913183d7126a4a8bf7739d31ab575c0fbdc58d"
+# Taken before the import streamed its document; changed since only by the coding audit entries
+# recording each coding's source, code and coder (every other row compared equal).
+IMPORTED = "006b367143c54ba0a05fda6a358a3cfd4efb3d53b6c0a649313a43cc6eb35a5e"
+IMPORTED_UTF16 = "740fb44905d61bf3e45c0b3205cfc4e315e3de68e59f01655964f54a2c9bb6ca"
 IMPORTED_INTO_ITSELF = "fdf312f53def6d2ea961f34f7467eca72586eb78068d7e10ec7ddfa5e7449d86"
 OPTIONS = (Interpretation("cp"), Interpretation("utf16"), Interpretation("utf8"))
 

@@ -65,7 +65,7 @@ from qualcode.exchange.refi.safety import DEFAULT_LIMITS, Limits
 from qualcode.exchange.refi.store import Guids, save_sets, stored_sets
 from qualcode.ingest.importer import sha256_of
 from qualcode.storage.codes import magnitude_scale
-from qualcode.storage.codings import coder_id, coding_ids_by_key
+from qualcode.storage.codings import coder_id, coding_ids_by_key, imported_detail
 from qualcode.storage.models import (
     SOURCE_KINDS,
     AuditEntry,
@@ -266,7 +266,8 @@ class _Writer:
         self._memo_rows: list[dict[str, Any]] = []
         self._note_links: list[tuple[tuple[int, ...], list[str]]] = []
         # Every coding written, in the order written, for its audit entry (written last).
-        self._written = (array("q"), array("q"), array("q"))  # id, start, end
+        # id, source, code, coder, start, end
+        self._written = tuple(array("q") for _ in range(6))
         self.case_ids: dict[str, int] = {}  # file case GUID -> informant id
         self.scale: MagnitudeScale | None = None
         self.now = utcnow()
@@ -702,11 +703,12 @@ class _Writer:
         conn = self.s.connection()
         conn.execute(insert(_table(Coding)), rows)
         by_key = coding_ids_by_key(conn, {row["source_id"] for row in rows})
-        ids, starts, ends = self._written
+        ids, *columns = self._written
         for r in rows:
-            ids.append(by_key[(r["source_id"], r["code_id"], r["coder_id"], r["start"], r["end"])])
-            starts.append(r["start"])
-            ends.append(r["end"])
+            key = (r["source_id"], r["code_id"], r["coder_id"], r["start"], r["end"])
+            ids.append(by_key[key])
+            for column, value in zip(columns, key, strict=True):
+                column.append(value)
         self.report.codings_imported += len(rows)
 
     def _link_notes(self) -> None:
@@ -725,7 +727,7 @@ class _Writer:
                 self.memo_targets[note].append(("coding", by_key[key]))
 
     def _audit_codings(self) -> None:
-        ids, starts, ends = self._written
+        ids, *columns = self._written
         origin = f"refi:{self.report.path.name}"
         conn = self.s.connection()
         for i in range(0, len(ids), CODING_BATCH):
@@ -738,9 +740,7 @@ class _Writer:
                         "action": "create",
                         "entity": "coding",
                         "entity_id": ids[k],
-                        "detail": json.dumps(
-                            {"origin": origin, "start": starts[k], "end": ends[k]}
-                        ),
+                        "detail": imported_detail(origin, *(c[k] for c in columns)),
                     }
                     for k in range(i, min(i + CODING_BATCH, len(ids)))
                 ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import run
 from textual.widgets import DataTable, OptionList
 from tui_support import SIZE, demo_copy, sql
 
@@ -54,6 +55,37 @@ async def test_matrix_cell_drills_down_to_its_excerpts_and_into_the_source(tmp_p
         coding = app.screen
         assert isinstance(coding, CodingScreen) and coding.source_name == "hadi-sutrisno"
         assert coding.segments.starts[coding.view.cursor] <= first.start
+
+
+async def test_r_reads_codings_made_since_the_matrix_was_shown(tmp_path: Path) -> None:
+    """As by another coder's command while the matrix is open: r shows them, cursor kept."""
+    db = demo_copy(tmp_path)
+    app = make_app(str(db), coder="resa")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x")
+        screen = app.screen
+        assert isinstance(screen, MatrixScreen) and screen.table is not None
+        hadi = [r.label for r in screen.table.rows].index("Hadi Sutrisno")
+        before = int(_cell(screen, hadi, 3))  # Protecting
+        screen.query_one(DataTable).move_cursor(row=hadi, column=3)
+        uncoded = sql(
+            db,
+            "SELECT g.ordinal FROM segment g JOIN source s ON s.id = g.source_id "
+            "WHERE s.name = 'hadi-sutrisno' AND g.id NOT IN (SELECT cd.segment_id FROM coding cd "
+            "JOIN code c ON c.id = cd.code_id WHERE c.path LIKE 'Protecting%' "
+            "AND cd.segment_id IS NOT NULL) ORDER BY g.ordinal LIMIT 1",
+        )[0][0]
+        csv = tmp_path / "more.csv"
+        csv.write_text(
+            f"source,segment,code,coder\nhadi-sutrisno,{uncoded},Protecting,resa\n",
+            encoding="utf-8",
+        )
+        assert run("codings", "import", str(csv), db=db).exit_code == 0
+        assert int(_cell(screen, hadi, 3)) == before  # read when shown
+        await pilot.press("r")
+        await pilot.pause()
+        assert int(_cell(screen, hadi, 3)) == before + 1
+        assert screen.query_one(DataTable).cursor_coordinate == (hadi, 3)
 
 
 async def test_matrix_switches_cells_and_kind_and_stores_a_summary(tmp_path: Path) -> None:

@@ -2,10 +2,11 @@
 
 Matrix keys: ``k`` next display kind, ``c`` next cell content (count, magnitude, quotes,
 summary), ``+``/``-`` code depth, ``o`` rows by informant or source, Enter on a cell lists the
-excerpts behind it (numbers keep their words), ``e`` edits the cell's summary, Escape goes back.
+excerpts behind it (numbers keep their words), ``e`` edits the cell's summary, ``r`` reads the
+project again, Escape goes back.
 
 Triangulation keys: ``b`` groups by role or by source kind (method), Enter on a group's cell lists
-the excerpts of that code from that group, Escape goes back.
+the excerpts of that code from that group, ``r`` reads the project again, Escape goes back.
 """
 
 from __future__ import annotations
@@ -97,6 +98,17 @@ class DisplayScreen(Screen[None]):
         event.stop()  # the table has Enter: a selected cell is a drill-down
         self.action_drill()
 
+    def rebuild(self) -> None:
+        """Overridden: read the display from the project and show it."""
+
+    def action_reload(self) -> None:
+        # A display is read once when shown: codings made since (in the Coding screen, from the
+        # command line, by a colleague on a shared project) show after a reload, the cursor
+        # kept. Not on every return to the screen: a quotes matrix of a large study takes
+        # seconds.
+        self.rebuild()
+        self.notify("reloaded", timeout=1)
+
     def action_drill(self) -> None:
         """Overridden: the excerpts behind the cell under the cursor."""
 
@@ -124,6 +136,7 @@ class MatrixScreen(ReviewAware, DisplayScreen):
         Binding("minus", "depth(-1)", "Shallower", id="matrix.shallower"),
         Binding("o", "toggle_rows", "Rows", id="matrix.rows"),
         Binding("e", "edit_summary", "Summary", id="matrix.summary"),
+        Binding("r", "reload", "Reload", id="matrix.reload"),
     ]
 
     def __init__(self) -> None:
@@ -232,6 +245,7 @@ class TriangulationScreen(DisplayScreen):
         Binding("escape", "back", "Back", id="triangulation.back"),
         Binding("enter", "drill", "Excerpts", id="triangulation.drill"),
         Binding("b", "toggle_by", "By role / method", id="triangulation.by"),
+        Binding("r", "reload", "Reload", id="triangulation.reload"),
     ]
 
     def __init__(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from conftest import run
 from rich.console import Console
 from textual.command import CommandPalette
 from textual.widgets import OptionList, Static, Tree
@@ -206,6 +207,33 @@ async def test_retrieval_lists_a_codes_excerpts_by_informant_and_jumps_to_one(
         assert isinstance(target, CodingScreen)
         assert target.source_name == first_source
         assert target.view.cursor == first_index
+
+
+async def test_r_in_retrieval_reads_excerpts_coded_since(tmp_path: Path) -> None:
+    db = demo_copy(tmp_path)
+    path = "Empowering/Training and coaching"
+    coded = len(
+        sql(
+            db,
+            "SELECT cd.id FROM coding cd JOIN code c ON c.id = cd.code_id WHERE c.path = ?",
+            path,
+        )
+    )
+    app = make_app(str(db), coder="resa")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_source(pilot, "komarudin")
+        await _focus_code(pilot, screen, path)
+        await pilot.press("r")
+        retrieval = app.screen
+        assert isinstance(retrieval, RetrievalScreen) and len(retrieval.excerpts) == coded
+        # Coded meanwhile from the command line (as by a colleague on a shared project).
+        csv = tmp_path / "more.csv"
+        csv.write_text(f"source,segment,code,coder\nslamet-riyanto,1,{path},resa\n", "utf-8")
+        assert run("codings", "import", str(csv), db=db).exit_code == 0
+        await pilot.press("r")
+        await pilot.pause()
+        assert len(retrieval.excerpts) == coded + 1
+        assert f"{path}: {coded + 1} excerpts" in retrieval.sub_title
 
 
 async def test_help_lists_every_binding_id(project: Path) -> None:

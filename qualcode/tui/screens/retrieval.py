@@ -1,7 +1,8 @@
 """The Retrieval screen (code-and-retrieve): every excerpt of a code, by role and informant.
 
 Keys: Tab switches between the codebook and the excerpts; Enter on a code shows its excerpts,
-Enter on an excerpt jumps to it in its source; s toggles sub-codes; Escape goes back.
+Enter on an excerpt jumps to it in its source; s toggles sub-codes; r reads the excerpts again;
+Escape goes back.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class RetrievalScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="retrieval.back"),
         Binding("s", "toggle_subcodes", "Sub-codes on/off", id="retrieval.subcodes"),
+        Binding("r", "reload", "Reload", id="retrieval.reload"),
     ]
 
     def __init__(self, code_id: int | None = None) -> None:
@@ -106,6 +108,18 @@ class RetrievalScreen(Screen[None]):
         self.include_subcodes = not self.include_subcodes
         if self.code_id is not None:
             self.show(self.code_id)
+
+    def action_reload(self) -> None:
+        """The shown code's excerpts read again (codings made since, from the command line or
+        by a colleague on a shared project), the highlighted one kept."""
+        if self.code_id is None:
+            return
+        listing = self.query_one(OptionList)
+        highlighted = listing.highlighted
+        self.show(self.code_id)
+        if highlighted is not None and highlighted < listing.option_count:
+            listing.highlighted = highlighted
+        self.notify("reloaded", timeout=1)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -240,8 +240,6 @@ def _ensure_informants(
         for person in meta.informants:
             described.setdefault(person.name, person)
     wanted = {p.informant for p in report.imported if p.informant}
-    # One read of the known informants and a Core insert per new one (a study may bring
-    # thousands): no ORM object, flush or audit object per informant.
     existing = {row.name: row for row in session.exec(select(Informant))}
     ids: dict[str, int] = {}
     new: list[dict[str, object]] = []
@@ -267,8 +265,8 @@ def _ensure_informants(
             audit(session, actor, "update", "informant", row.id, role=role)
         assert row.id is not None
         ids[name] = row.id
-    # The new ones (a study may bring thousands) by one statement, their audit entries by
-    # another: no ORM object, flush or audit object per informant.
+    # The new ones (a study may bring thousands) by one statement after one read of the known
+    # ones, their audit entries by another: no ORM object, flush or audit object per informant.
     conn = session.connection()
     created = []
     for who, new_id in zip(new, _insert_all(conn, Informant, new), strict=True):
